@@ -1,0 +1,21 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { KinglyKeys } from '../keys.js';
+import type { JobData } from '../schemas/job-spec.js';
+
+/** What the client's parts share: the command connection, keys and the queues opened so far. */
+export interface ClientContext {
+  readonly keys: KinglyKeys;
+  readonly defaultQueue: string;
+  redis(): Promise<Redis>;
+  /** A new connection for blocking reads; the caller closes it. */
+  blockingRedis(): Promise<Redis>;
+  queue(name: string): Promise<Queue<JobData>>;
+  /** Every queue that has had a job, the default one first. */
+  knownQueues(): Promise<string[]>;
+}
+
+export const BULL_JOB_DEFAULTS = {
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+} as const;

@@ -1,0 +1,66 @@
+import { ErrorCodes, KinglyError } from '../errors.js';
+import { EVENTS_MAXLEN } from '../finish-job.js';
+import { eventFields } from '../event-fields.js';
+import { newJobId } from '../ids.js';
+import { recordFromData } from '../record-hash.js';
+import { jobSpecSchema, type JobData, type JobSpec } from '../schemas/job-spec.js';
+import { BULL_JOB_DEFAULTS, type ClientContext } from './context.js';
+
+export interface EnqueueOptions {
+  /** Queue to put the jobs on. @default the client's queue ("commands") */
+  readonly queue?: string;
+}
+
+/** Validates a spec at the edge, naming the field that is wrong. */
+export function parseSpec(spec: unknown, index?: number): JobSpec {
+  const parsed = jobSpecSchema.safeParse(spec);
+  if (parsed.success) {
+    if (parsed.data.cwd !== undefined && !parsed.data.cwd.startsWith('/')) {
+      throw new KinglyError(ErrorCodes.BAD_INPUT, `cwd must be an absolute path, got '${parsed.data.cwd}'`);
+    }
+    return parsed.data;
+  }
+  const issue = parsed.error.issues[0]!;
+  const where = index === undefined ? '' : `job ${index}: `;
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'spec';
+  throw new KinglyError(ErrorCodes.BAD_INPUT, `${where}${field}: ${issue.message}`);
+}
+
+export function validateQueueName(queue: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(queue)) {
+    throw new KinglyError(ErrorCodes.BAD_INPUT, `queue must be letters, digits, '_', '.' or '-', got '${queue}'`);
+  }
+  return queue;
+}
+
+/** Adds the jobs with one BullMQ addBulk and, alongside, one pipeline of `queued` events. */
+export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[], options: EnqueueOptions = {}): Promise<string[]> {
+  const queueName = validateQueueName(options.queue ?? ctx.defaultQueue);
+  const parsed = specs.map((spec, i) => parseSpec(spec, specs.length > 1 ? i : undefined));
+  if (parsed.length === 0) return [];
+  const [queue, redis] = await Promise.all([ctx.queue(queueName), ctx.redis()]);
+  const now = Date.now();
+  const jobs = parsed.map((spec) => {
+    const id = newJobId(now);
+    const data: JobData = { ...spec, createdAt: now };
+    return { id, data };
+  });
+  const events = redis.pipeline();
+  events.sadd(ctx.keys.queues, queueName);
+  for (const { id, data } of jobs) {
+    events.xadd(ctx.keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...flatten(eventFields('queued', recordFromData(id, queueName, data, 'queued'))));
+  }
+  await Promise.all([
+    queue.addBulk(
+      jobs.map(({ id, data }) => ({
+        name: data.name ?? 'command',
+        data,
+        opts: { ...BULL_JOB_DEFAULTS, jobId: id, attempts: data.attempts ?? 1 },
+      })),
+    ),
+    events.exec(),
+  ]);
+  return jobs.map((j) => j.id);
+}
+
+const flatten = (fields: Record<string, string>): string[] => Object.entries(fields).flat();

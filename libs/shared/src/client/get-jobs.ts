@@ -1,0 +1,81 @@
+import type { Job } from 'bullmq';
+import { jobNotFound } from '../errors.js';
+import { isValidJobId } from '../ids.js';
+import { recordFromData, recordFromHash } from '../record-hash.js';
+import type { JobRecord } from '../schemas/job-record.js';
+import type { JobData } from '../schemas/job-spec.js';
+import type { JobState } from '../schemas/job-state.js';
+import { bullTypesFor, stateFromBull } from './bull-state.js';
+import type { ClientContext } from './context.js';
+
+/** The record of one job whatever queue it is on, or undefined. */
+export async function findJob(ctx: ClientContext, id: string): Promise<JobRecord | undefined> {
+  if (!isValidJobId(id)) return undefined;
+  const redis = await ctx.redis();
+  const hash = await redis.hgetall(ctx.keys.job(id));
+  if (hash.state) return recordFromHash(id, hash);
+  // Not started yet: ask BullMQ, on every queue that has had jobs.
+  for (const name of await ctx.knownQueues()) {
+    const queue = await ctx.queue(name);
+    const job = (await queue.getJob(id)) as Job<JobData> | undefined;
+    if (job) return recordFromBullJob(name, job, await job.getState());
+  }
+  return undefined;
+}
+
+export async function getJob(ctx: ClientContext, id: string): Promise<JobRecord> {
+  const record = await findJob(ctx, id);
+  if (!record) throw jobNotFound(id);
+  return record;
+}
+
+export function recordFromBullJob(queue: string, job: Job<JobData>, bullState: string, hash?: Record<string, string>): JobRecord {
+  const base = recordFromData(job.id!, queue, { ...job.data, createdAt: job.data.createdAt ?? job.timestamp }, stateFromBull(bullState));
+  return hash && hash.state ? recordFromHash(job.id!, hash, base) : base;
+}
+
+export interface ListJobsOptions {
+  /** Only jobs in this state. @default every state */
+  readonly state?: JobState;
+  /** At most this many, newest first. @default 50 */
+  readonly limit?: number;
+  /** Only this queue. @default every queue that has had jobs */
+  readonly queue?: string;
+  /** Only jobs of this group. @default every group */
+  readonly group?: string;
+  /** Only jobs with this name. @default every name */
+  readonly name?: string;
+}
+
+/** Jobs newest first, with their records merged in one pipelined read. */
+export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}): Promise<JobRecord[]> {
+  const limit = options.limit ?? 50;
+  const filtered = options.group !== undefined || options.name !== undefined || isRefinedState(options.state);
+  // BullMQ can only select by its own states; when we filter further, read a wider window.
+  const window = filtered ? Math.max(limit * 4, 1000) : limit;
+  const queues = options.queue ? [options.queue] : await ctx.knownQueues();
+  const redis = await ctx.redis();
+  const found: Array<{ queue: string; job: Job<JobData>; bullState: string }> = [];
+  for (const name of queues) {
+    const queue = await ctx.queue(name);
+    for (const type of bullTypesFor(options.state)) {
+      const jobs = (await queue.getJobs([type], 0, window - 1)) as Array<Job<JobData> | undefined>;
+      for (const job of jobs) if (job?.id) found.push({ queue: name, job, bullState: type });
+    }
+  }
+  const pipeline = redis.pipeline();
+  for (const { job } of found) pipeline.hgetall(ctx.keys.job(job.id!));
+  const hashes = (await pipeline.exec()) ?? [];
+  const records = found.map(({ queue, job, bullState }, i) =>
+    recordFromBullJob(queue, job, bullState, (hashes[i]?.[1] as Record<string, string> | undefined) ?? undefined),
+  );
+  return records
+    .filter((r) => options.state === undefined || r.state === options.state)
+    .filter((r) => options.group === undefined || r.group === options.group)
+    .filter((r) => options.name === undefined || r.name === options.name)
+    .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id))
+    .slice(0, limit);
+}
+
+const isRefinedState = (state: JobState | undefined): boolean =>
+  state !== undefined && !['queued', 'running', 'succeeded'].includes(state);

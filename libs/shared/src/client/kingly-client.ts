@@ -1,0 +1,164 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createKeys, DEFAULT_PREFIX, type KinglyKeys } from '../keys.js';
+import { connectRedis } from '../redis.js';
+import type { JobRecord } from '../schemas/job-record.js';
+import type { JobData, JobSpec } from '../schemas/job-spec.js';
+import type { LifecycleEvent } from '../schemas/lifecycle-event.js';
+import type { LogEntry } from '../schemas/log-entry.js';
+import type { ClientContext } from './context.js';
+import { enqueueMany, validateQueueName, type EnqueueOptions } from './enqueue.js';
+import { onComplete, readEvents, type CompleteListener, type OnCompleteOptions, type ReadEventsOptions } from './events.js';
+import { followLogs, type FollowLogsOptions } from './follow-logs.js';
+import { findJob, getJob, listJobs, type ListJobsOptions } from './get-jobs.js';
+import { waitForJobs, type WaitOptions } from './wait.js';
+import { listWorkers, status, type StatusReport, type WorkerInfo } from './workers.js';
+
+export interface KinglyClientOptions {
+  /** Redis URL: `redis://host:port`, `rediss://…` or `unix:///path/to.sock`. */
+  readonly redisUrl: string;
+  /** Queue that `enqueue` uses. @default "commands" */
+  readonly queue?: string;
+  /** Prefix of every Redis key. @default "kingly" */
+  readonly prefix?: string;
+  /** Fail with E_REDIS_UNREACHABLE when Redis has not answered within this many ms. @default 5000 */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * What programs use to run commands through kingly: enqueue, read, wait, follow logs and hear
+ * about completions. Connects lazily; call `close()` when done.
+ */
+export class KinglyClient {
+  readonly keys: KinglyKeys;
+  readonly queueName: string;
+  readonly #options: KinglyClientOptions;
+  #redis: Promise<Redis> | undefined;
+  readonly #queues = new Map<string, Queue<JobData>>();
+  readonly #blocking = new Set<Redis>();
+  readonly #ctx: ClientContext;
+
+  constructor(options: KinglyClientOptions) {
+    this.#options = options;
+    this.keys = createKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.queueName = validateQueueName(options.queue ?? 'commands');
+    this.#ctx = {
+      keys: this.keys,
+      defaultQueue: this.queueName,
+      redis: () => this.redis(),
+      blockingRedis: () => this.#blockingRedis(),
+      queue: async (name) => this.#queue(name),
+      knownQueues: () => this.#knownQueues(),
+    };
+  }
+
+  /** The shared command connection (for code that builds on the client, such as the API). */
+  redis(): Promise<Redis> {
+    this.#redis ??= connectRedis(this.#options.redisUrl, { connectTimeoutMs: this.#options.connectTimeoutMs });
+    // A failed connect is not cached: the next call tries again.
+    this.#redis.catch(() => {
+      this.#redis = undefined;
+    });
+    return this.#redis;
+  }
+
+  async #blockingRedis(): Promise<Redis> {
+    const base = await this.redis();
+    const conn = base.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
+    conn.on('error', () => {});
+    this.#blocking.add(conn);
+    conn.once('end', () => this.#blocking.delete(conn));
+    return conn;
+  }
+
+  async #queue(name: string): Promise<Queue<JobData>> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      const connection = await this.redis();
+      queue = new Queue<JobData>(name, { connection, prefix: this.keys.prefix });
+      queue.on('error', () => {});
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async #knownQueues(): Promise<string[]> {
+    const redis = await this.redis();
+    const names = await redis.smembers(this.keys.queues);
+    return [this.queueName, ...names.filter((n) => n !== this.queueName).sort()];
+  }
+
+  /** A BullMQ Queue on the same connection (for Bull Board and admin tools). */
+  queue(name: string = this.queueName): Promise<Queue<JobData>> {
+    return this.#queue(validateQueueName(name));
+  }
+
+  /** Enqueues one command; the spec is validated here and again in the worker. */
+  async enqueue(spec: JobSpec, options?: EnqueueOptions): Promise<{ id: string }> {
+    const [id] = await enqueueMany(this.#ctx, [spec], options);
+    return { id: id! };
+  }
+
+  /** Enqueues many commands with one BullMQ addBulk; returns their ids in order. */
+  enqueueMany(specs: readonly JobSpec[], options?: EnqueueOptions): Promise<string[]> {
+    return enqueueMany(this.#ctx, specs, options);
+  }
+
+  /** The job's record; throws E_JOB_NOT_FOUND. */
+  getJob(id: string): Promise<JobRecord> {
+    return getJob(this.#ctx, id);
+  }
+
+  /** The job's record, or undefined. */
+  findJob(id: string): Promise<JobRecord | undefined> {
+    return findJob(this.#ctx, id);
+  }
+
+  /** Jobs, newest first. */
+  listJobs(options?: ListJobsOptions): Promise<JobRecord[]> {
+    return listJobs(this.#ctx, options);
+  }
+
+  /** Resolves with the record once the job is terminal (any outcome, not only success). */
+  async waitForJob(id: string, options?: WaitOptions): Promise<JobRecord> {
+    const [record] = await waitForJobs(this.#ctx, [id], options);
+    return record!;
+  }
+
+  /** Resolves with every record once all the jobs are terminal. */
+  waitForJobs(ids: readonly string[], options?: WaitOptions): Promise<JobRecord[]> {
+    return waitForJobs(this.#ctx, ids, options);
+  }
+
+  /** The job's output lines; follows live until the log ends unless `follow: false`. */
+  followLogs(id: string, options?: FollowLogsOptions): AsyncGenerator<LogEntry> {
+    return followLogs(this.#ctx, id, options);
+  }
+
+  /** Lifecycle events from `since`. */
+  events(options?: ReadEventsOptions): AsyncGenerator<LifecycleEvent> {
+    return readEvents(this.#ctx, options);
+  }
+
+  /** Calls the listener on every terminal transition; returns a function that stops it. */
+  onComplete(listener: CompleteListener, options?: OnCompleteOptions): () => void {
+    return onComplete(this.#ctx, listener, options);
+  }
+
+  listWorkers(): Promise<WorkerInfo[]> {
+    return listWorkers(this.#ctx);
+  }
+
+  status(): Promise<StatusReport> {
+    return status(this.#ctx);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => {})));
+    this.#queues.clear();
+    for (const conn of this.#blocking) conn.disconnect();
+    const redis = this.#redis;
+    this.#redis = undefined;
+    if (redis) await redis.then((r) => r.quit().catch(() => r.disconnect())).catch(() => {});
+  }
+}

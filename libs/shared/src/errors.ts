@@ -1,0 +1,45 @@
+/** Stable error codes. The CLI maps them to exit codes, the API to HTTP statuses; never renumber. */
+export const ErrorCodes = {
+  BAD_INPUT: 'E_BAD_INPUT',
+  JOB_NOT_FOUND: 'E_JOB_NOT_FOUND',
+  REDIS_UNREACHABLE: 'E_REDIS_UNREACHABLE',
+  REDIS_NOT_INSTALLED: 'E_REDIS_NOT_INSTALLED',
+  CONFIG_INVALID: 'E_CONFIG_INVALID',
+  TIMEOUT: 'E_TIMEOUT',
+  STACK_FAILED: 'E_STACK_FAILED',
+  WORKER_GONE: 'E_WORKER_GONE',
+  CONFLICT: 'E_CONFLICT',
+  UNAUTHORIZED: 'E_UNAUTHORIZED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface KinglyErrorOptions {
+  /** What the user can do about it, printed after the message. @default undefined */
+  readonly hint?: string;
+  /** The underlying error. @default undefined */
+  readonly cause?: unknown;
+}
+
+/** Every error kingly throws on purpose. `code` is stable; `message` says what went wrong. */
+export class KinglyError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: KinglyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KinglyError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+export const isKinglyError = (error: unknown): error is KinglyError => error instanceof KinglyError;
+
+export const badInput = (message: string, hint?: string): KinglyError =>
+  new KinglyError(ErrorCodes.BAD_INPUT, message, { hint });
+
+export const jobNotFound = (id: string): KinglyError =>
+  new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id '${id}'`, {
+    hint: "list jobs with 'kingly jobs'",
+  });

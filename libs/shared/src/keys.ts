@@ -1,0 +1,39 @@
+/**
+ * Every Redis key and channel name kingly uses, built from one prefix. No other file writes a key
+ * string. BullMQ owns `<prefix>:<queue>:*` (it is given the same prefix); the rest is kingly's.
+ */
+export interface KinglyKeys {
+  readonly prefix: string;
+  /** Stream of one job's output lines; capped with MAXLEN ~ and closed by an end-of-log entry. */
+  logs(jobId: string): string;
+  /** Hash: the job's record as written by workers and cancellers (state, pid, outcome, sample). */
+  job(jobId: string): string;
+  /** Stream of lifecycle events (queued, started, finished) of every job. */
+  readonly events: string;
+  /** Set of queue names that have ever had a job enqueued (so ids are found whatever queue). */
+  readonly queues: string;
+  /** Hash with a TTL: a worker's heartbeat. */
+  worker(workerId: string): string;
+  /** Pattern matching every worker heartbeat key (for SCAN). */
+  readonly workerPattern: string;
+  /** Hash jobId → JSON {pgid, pid, startTime, workerId}: process groups to reap after a crash. */
+  running(host: string): string;
+  /** Pub/sub channel a worker listens on for control messages (kill). */
+  control(workerId: string): string;
+}
+
+export const DEFAULT_PREFIX = 'kingly';
+
+export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
+  return {
+    prefix,
+    logs: (jobId) => `${prefix}:logs:${jobId}`,
+    job: (jobId) => `${prefix}:job:${jobId}`,
+    events: `${prefix}:events`,
+    queues: `${prefix}:queues`,
+    worker: (workerId) => `${prefix}:worker:${workerId}`,
+    workerPattern: `${prefix}:worker:*`,
+    running: (host) => `${prefix}:running:${host}`,
+    control: (workerId) => `${prefix}:control:${workerId}`,
+  };
+}

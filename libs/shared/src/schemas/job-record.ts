@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { jobStateSchema } from './job-state.js';
+
+const isoTime = z.string().nullable();
+const count = z.number().nullable();
+
+/** The job as everyone reads it: spec, placement, process and outcome. Times are ISO-8601. */
+export const jobRecordSchema = z.object({
+  id: z.string(),
+  queue: z.string(),
+  name: z.string(),
+  command: z.string(),
+  argv: z.array(z.string()).nullable(),
+  cwd: z.string().nullable(),
+  group: z.string().nullable(),
+  tags: z.array(z.string()),
+  state: jobStateSchema,
+  exitCode: count,
+  signal: z.string().nullable(),
+  /** Why the job ended the way it did, when the state alone does not say (spawn error, limit). */
+  reason: z.string().nullable(),
+  pid: count,
+  pgid: count,
+  host: z.string().nullable(),
+  workerId: z.string().nullable(),
+  attempt: z.number(),
+  attempts: z.number(),
+  createdAt: isoTime,
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  durationMs: count,
+  cpuPercent: count,
+  rssBytes: count,
+  peakRssBytes: count,
+  cpuSeconds: count,
+  processCount: count,
+});
+
+export type JobRecord = z.infer<typeof jobRecordSchema>;
