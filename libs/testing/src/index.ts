@@ -1,0 +1,5 @@
+export * from './wait-for.js';
+export * from './redis-server.js';
+export * from './processes.js';
+export * from './fixtures.js';
+export * from './temp.js';

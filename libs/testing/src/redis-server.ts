@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { waitFor } from './wait-for.js';
+
+export interface TestRedis {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback (never 6379: that one may belong to the machine). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port !== 6379) return port;
+  }
+}
+
+/**
+ * Starts a private redis-server on a free loopback port with nothing saved to disk, waits until it
+ * answers, and stops it (SIGKILL if it does not go) on stop() or when this process exits.
+ */
+export async function startRedisServer(binary = 'redis-server'): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'kingly-test-redis-'));
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+  const kill = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  const url = `redis://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (spawnError) throw new Error(`cannot start ${binary}: ${spawnError.message} (apt-get install -y redis-server)`);
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        probe.disconnect();
+      }
+    },
+    { timeoutMs: 10_000, message: `redis-server on port ${port} to answer PING` },
+  ).catch((error: unknown) => {
+    kill();
+    throw spawnError ?? error;
+  });
+  return {
+    url,
+    port,
+    process: child,
+    async stop() {
+      process.removeListener('exit', kill);
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(kill, 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
