@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 /** How a run ended: a type, never a message to parse. */
 export type Outcome =
   | { readonly state: 'succeeded'; readonly exitCode: 0 }
-  | { readonly state: 'failed'; readonly exitCode: number }
+  | { readonly state: 'failed'; readonly exitCode: number; readonly signal?: string | null }
   | { readonly state: 'cancelled'; readonly signal: string | null; readonly reason?: string }
   | { readonly state: 'timed-out'; readonly signal: string | null; readonly reason: string }
   | { readonly state: 'memory-limit'; readonly signal: string | null; readonly reason: string }

@@ -1,0 +1,77 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { connectRedis, createKeys, type JobData } from '@kingly/cmd';
+import { Heartbeat } from './heartbeat.js';
+import { runJob, type RunContext } from './run-job.js';
+import type { RunningJob } from './running-job.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+
+/** A running worker. `close()` stops taking jobs and ends the running ones within the grace period. */
+export interface KinglyWorker {
+  readonly id: string;
+  readonly options: ResolvedWorkerOptions;
+  /** Jobs whose processes are alive on this worker, by id. */
+  readonly running: ReadonlyMap<string, RunningJob>;
+  close(): Promise<void>;
+}
+
+/** Connects, registers the heartbeat and starts taking jobs. */
+export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> {
+  const options = resolveWorkerOptions(input);
+  const keys = createKeys(options.prefix);
+  const [redis, logsRedis, bullRedis] = await Promise.all([
+    connectRedis(options.redisUrl),
+    connectRedis(options.redisUrl),
+    connectRedis(options.redisUrl, { maxRetriesPerRequest: null }),
+  ]);
+  const running = new Map<string, RunningJob>();
+  const ctx: RunContext = { options, keys, redis, logsRedis, running };
+  const heartbeat = new Heartbeat(
+    redis,
+    keys,
+    { id: options.workerId, host: options.host, pid: process.pid, queue: options.queue, concurrency: options.concurrency, startedAt: Date.now(), intervalMs: options.heartbeatMs },
+    () => running.size,
+  );
+  await heartbeat.start();
+
+  const worker = new Worker<JobData>(
+    options.queue,
+    async (job) => {
+      const result = await runJob(ctx, job);
+      if (result.record.state === 'succeeded') return { state: 'succeeded', exitCode: 0 };
+      const message = result.record.reason ?? `${result.record.state}${result.record.exitCode !== null ? ` (exit code ${result.record.exitCode})` : ''}`;
+      // Exhausted or not retryable: BullMQ must not try again on its own.
+      throw result.retry ? new Error(message) : new UnrecoverableError(message);
+    },
+    {
+      connection: bullRedis,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      // A stalled job's worker is gone; it must end as worker-lost, never silently run again.
+      maxStalledCount: 0,
+      autorun: true,
+    },
+  );
+  worker.on('error', () => {
+    /* connection errors are retried by ioredis; job errors are in the records */
+  });
+  await worker.waitUntilReady();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const graceTimer = setTimeout(() => {
+        for (const job of running.values()) {
+          void job.stop({ state: 'cancelled', signal: 'SIGTERM', reason: 'the worker shut down' }, { graceMs: 2000 });
+        }
+      }, options.shutdownGraceMs);
+      try {
+        await worker.close();
+      } finally {
+        clearTimeout(graceTimer);
+      }
+      await heartbeat.stop().catch(() => {});
+      await Promise.all([redis.quit(), logsRedis.quit(), bullRedis.quit()].map((p) => p.catch(() => {})));
+    })());
+
+  return { id: options.workerId, options, running, close };
+}

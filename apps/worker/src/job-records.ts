@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+import {
+  EVENTS_MAXLEN, eventFields, finishJob, recordToHash, specToHash,
+  type JobData, type JobRecord, type KinglyKeys, type Outcome,
+} from '@kingly/cmd';
+
+/** Writes the running record, the `started` event and the crash-reaping entry in one MULTI. */
+export async function recordStarted(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord): Promise<void> {
+  const multi = redis.multi();
+  multi.hset(keys.job(record.id), { ...specToHash(record.id, record.queue, data), ...recordToHash(record) });
+  multi.xadd(keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...Object.entries(eventFields('started', record)).flat());
+  multi.hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid, pid: record.pid, workerId: record.workerId, startedAt: Date.parse(record.startedAt!) }));
+  await multi.exec();
+}
+
+/** The record's final fields for an outcome. */
+export function applyOutcome(record: JobRecord, outcome: Outcome, finishedAt: number): JobRecord {
+  const startedAt = record.startedAt ? Date.parse(record.startedAt) : finishedAt;
+  return {
+    ...record,
+    state: outcome.state,
+    exitCode: 'exitCode' in outcome ? outcome.exitCode : record.exitCode,
+    signal: 'signal' in outcome && outcome.signal !== undefined ? outcome.signal : record.signal,
+    reason: 'reason' in outcome && outcome.reason !== undefined ? outcome.reason : record.reason,
+    finishedAt: new Date(finishedAt).toISOString(),
+    durationMs: finishedAt - startedAt,
+  };
+}
+
+/** Terminal write (exactly once, see finishJob) and removal from the host's reaping list. */
+export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord): Promise<boolean> {
+  const first = await finishJob(redis, keys, record);
+  if (record.host) await redis.hdel(keys.running(record.host), record.id);
+  return first;
+}
+
+/** Between attempts: the job is queued again, its log stays open. */
+export async function recordRetrying(redis: Redis, keys: KinglyKeys, record: JobRecord, why: string): Promise<void> {
+  const multi = redis.multi();
+  multi.hset(keys.job(record.id), { state: 'queued', reason: `attempt ${record.attempt} of ${record.attempts} ended ${why}; retrying` });
+  if (record.host) multi.hdel(keys.running(record.host), record.id);
+  await multi.exec();
+}

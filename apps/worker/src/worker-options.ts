@@ -1,0 +1,41 @@
+import { availableParallelism, hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+/** How a worker runs. Every field but redisUrl has a default. */
+export interface WorkerOptions {
+  /** Redis URL (`redis://…`, `rediss://…`, `unix:///path`). */
+  readonly redisUrl: string;
+  /** Queue to take jobs from. @default "commands" */
+  readonly queue?: string;
+  /** Prefix of every Redis key. @default "kingly" */
+  readonly prefix?: string;
+  /** Jobs run at once. @default the number of CPU cores */
+  readonly concurrency?: number;
+  /** On shutdown, how long running jobs may go on before their process groups are killed. @default 10000 */
+  readonly shutdownGraceMs?: number;
+  /** Heartbeat interval; the heartbeat key lives three intervals. @default 5000 */
+  readonly heartbeatMs?: number;
+  /** Lines kept per job log (MAXLEN ~); a system line says when output was cut. @default 100000 */
+  readonly maxLogLines?: number;
+  /** This worker's id. @default `<host>-<pid>-<random>` */
+  readonly workerId?: string;
+  /** Host name recorded on jobs. @default os.hostname() */
+  readonly host?: string;
+}
+
+export type ResolvedWorkerOptions = Required<WorkerOptions>;
+
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const host = options.host ?? hostname();
+  return {
+    redisUrl: options.redisUrl,
+    queue: options.queue ?? 'commands',
+    prefix: options.prefix ?? 'kingly',
+    concurrency: options.concurrency ?? availableParallelism(),
+    shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+    heartbeatMs: options.heartbeatMs ?? 5000,
+    maxLogLines: options.maxLogLines ?? 100_000,
+    workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    host,
+  };
+}
