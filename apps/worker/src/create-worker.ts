@@ -3,6 +3,10 @@ import { connectRedis, createKeys, type JobData } from '@kingly/cmd';
 import { Heartbeat } from './heartbeat.js';
 import { runJob, type RunContext } from './run-job.js';
 import type { RunningJob } from './running-job.js';
+import { CookieCache } from './job-processes.js';
+import { listenForControl } from './control-listener.js';
+import { Reaper } from './reaper.js';
+import { Sampler } from './sampler.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 /** A running worker. `close()` stops taking jobs and ends the running ones within the grace period. */
@@ -24,7 +28,15 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     connectRedis(options.redisUrl, { maxRetriesPerRequest: null }),
   ]);
   const running = new Map<string, RunningJob>();
-  const ctx: RunContext = { options, keys, redis, logsRedis, running };
+  const cookies = new CookieCache();
+  const ctx: RunContext = { options, keys, redis, logsRedis, running, cookies };
+  // Before taking jobs: end and kill what dead workers (of this host) left behind.
+  const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log });
+  await reaper.reapOnce();
+  reaper.start();
+  const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs });
+  sampler.start();
+  const stopControl = await listenForControl(redis, keys, options.workerId, running);
   const heartbeat = new Heartbeat(
     redis,
     keys,
@@ -48,6 +60,9 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       concurrency: options.concurrency,
       // A stalled job's worker is gone; it must end as worker-lost, never silently run again.
       maxStalledCount: 0,
+      // A dead worker's jobs show as stalled within ~30 s (lock expiry + check).
+      lockDuration: 20_000,
+      stalledInterval: 10_000,
       autorun: true,
     },
   );
@@ -69,6 +84,8 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       } finally {
         clearTimeout(graceTimer);
       }
+      sampler.stop();
+      await Promise.all([stopControl(), reaper.stop()]);
       await heartbeat.stop().catch(() => {});
       await Promise.all([redis.quit(), logsRedis.quit(), bullRedis.quit()].map((p) => p.catch(() => {})));
     })());

@@ -1,16 +1,22 @@
 import type { Redis } from 'ioredis';
+import type { ReapEntry } from './reap-entry.js';
 import {
-  EVENTS_MAXLEN, eventFields, finishJob, recordToHash, specToHash,
+  CANCEL_FIELD, EVENTS_MAXLEN, eventFields, finishJob, recordToHash, specToHash,
   type JobData, type JobRecord, type KinglyKeys, type Outcome,
 } from '@kingly/cmd';
 
-/** Writes the running record, the `started` event and the crash-reaping entry in one MULTI. */
-export async function recordStarted(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord): Promise<void> {
+/**
+ * Writes the running record, the `started` event and the crash-reaping entry in one MULTI, and
+ * returns the signal of a cancel requested meanwhile, if any.
+ */
+export async function recordStarted(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord, procStartTime: number | null): Promise<string | null> {
   const multi = redis.multi();
   multi.hset(keys.job(record.id), { ...specToHash(record.id, record.queue, data), ...recordToHash(record) });
   multi.xadd(keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...Object.entries(eventFields('started', record)).flat());
-  multi.hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid, pid: record.pid, workerId: record.workerId, startedAt: Date.parse(record.startedAt!) }));
-  await multi.exec();
+  multi.hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid!, pid: record.pid!, workerId: record.workerId!, procStartTime } satisfies ReapEntry));
+  multi.hget(keys.job(record.id), CANCEL_FIELD);
+  const results = await multi.exec();
+  return (results?.at(-1)?.[1] as string | null | undefined) ?? null;
 }
 
 /** The record's final fields for an outcome. */

@@ -1,48 +1,59 @@
-/** True while any process of the group exists. */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { CookieCache, snapshotJob } from './job-processes.js';
+import type { ProcInfo } from './proc-table.js';
 
 /** Sends a signal to a whole process group; a group that is gone already is not an error. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+export function signalGroup(pgid: number | null, signal: NodeJS.Signals): void {
+  if (pgid === null) return;
   try {
     process.kill(-pgid, signal);
-    return true;
   } catch {
-    return false;
+    /* gone */
   }
 }
 
-const until = async (check: () => boolean, timeoutMs: number, intervalMs = 20): Promise<boolean> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+function signalAll(procs: readonly ProcInfo[], signal: NodeJS.Signals): void {
+  for (const proc of procs) {
+    try {
+      process.kill(proc.pid, signal);
+    } catch {
+      /* gone */
+    }
   }
-  return check();
-};
+}
 
-export interface KillGroupOptions {
+export interface KillJobOptions {
   /** First signal. @default "SIGTERM" */
   readonly signal?: NodeJS.Signals;
-  /** How long the group may take to exit before SIGKILL. @default 5000 */
+  /** How long the processes may take to exit before SIGKILL. @default 5000 */
   readonly graceMs?: number;
 }
 
-/** Signals the group, then SIGKILLs whatever is left after the grace period. Resolves when it is gone. */
-export async function killGroup(pgid: number, options: KillGroupOptions = {}): Promise<void> {
-  const signal = options.signal ?? 'SIGTERM';
-  if (!signalGroup(pgid, signal)) return;
-  if (signal === 'SIGKILL') {
-    await until(() => !groupAlive(pgid), 2000);
-    return;
+/** Polls until the job has no process left or the time is up; returns what is left. */
+async function survivors(jobId: string, pgid: number | null, cookies: CookieCache, timeoutMs: number): Promise<ProcInfo[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await snapshotJob(jobId, pgid, cookies);
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  if (await until(() => !groupAlive(pgid), options.graceMs ?? 5000)) return;
+}
+
+/**
+ * Kills every process of a job: its group, its tree and the processes that escaped both but carry
+ * its KINGLY_JOB_ID cookie. Signal first, SIGKILL after the grace period. Resolves with the
+ * number of processes that could not be killed (0 unless they belong to another user). Pass a null
+ * pgid when the group's leader may be gone and its pid reused: only the cookie is trusted then.
+ */
+export async function killJobProcesses(jobId: string, pgid: number | null, options: KillJobOptions = {}): Promise<number> {
+  const signal = options.signal ?? 'SIGTERM';
+  const cookies = new CookieCache();
+  const first = await snapshotJob(jobId, pgid, cookies);
+  signalGroup(pgid, signal);
+  signalAll(first, signal);
+  if (first.length === 0) return 0;
+  const left = signal === 'SIGKILL' ? first : await survivors(jobId, pgid, cookies, options.graceMs ?? 5000);
+  if (left.length === 0) return 0;
   signalGroup(pgid, 'SIGKILL');
-  await until(() => !groupAlive(pgid), 2000);
+  signalAll(left, 'SIGKILL');
+  return (await survivors(jobId, pgid, cookies, 3000)).length;
 }

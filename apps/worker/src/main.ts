@@ -7,7 +7,7 @@ import type { WorkerOptions } from './worker-options.js';
  * nothing may be orphaned.
  */
 export async function runWorkerMain(options: WorkerOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
-  const worker = await createWorker(options);
+  const worker = await createWorker({ log, ...options });
   const { queue, concurrency, host } = worker.options;
   log(`kingly worker ${worker.id} on ${host}: queue '${queue}', concurrency ${concurrency}`);
   await new Promise<void>((resolve) => {

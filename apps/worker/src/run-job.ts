@@ -7,9 +7,13 @@ import {
 } from '@kingly/cmd';
 import { LineSplitter } from './line-splitter.js';
 import { LogPublisher } from './log-publisher.js';
-import { groupAlive, killGroup } from './kill.js';
+import { killJobProcesses } from './kill.js';
+import { snapshotJob, type CookieCache } from './job-processes.js';
+import { readProc } from './proc-table.js';
+import { CANCEL_FIELD, formatDuration } from '@kingly/cmd';
 import { RunningJob } from './running-job.js';
-import { checkCwd, spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
+import { spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
+import { prepareWorkspace } from './workspace.js';
 import { applyOutcome, recordFinished, recordRetrying, recordStarted } from './job-records.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
@@ -22,6 +26,8 @@ export interface RunContext {
   /** Log batches, apart so big outputs never delay record writes. */
   readonly logsRedis: Redis;
   readonly running: Map<string, RunningJob>;
+  /** Which process belongs to which job, shared by the sampler and kill paths. */
+  readonly cookies: CookieCache;
 }
 
 /** What the processor hands back to BullMQ. */
@@ -60,12 +66,18 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
     outcome = { state: 'spawn-failed', reason: `invalid job spec: ${parsed.error.issues[0]?.message ?? 'unknown'}` };
   } else {
     try {
-      const cwd = data.cwd ?? process.cwd();
-      await checkCwd(cwd);
-      const run = await startProcess(ctx, id, data, cwd, publisher);
-      record = { ...base, pid: run.pid, pgid: run.pid, startedAt: new Date(run.running.startedAt).toISOString() };
-      await recordStarted(ctx.redis, ctx.keys, data, record);
-      outcome = await run.finished;
+      const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line));
+      try {
+        const run = await startProcess(ctx, job, data, workspace.cwd, publisher);
+        record = { ...base, cwd: workspace.cwd, pid: run.pid, pgid: run.pid, startedAt: new Date(run.running.startedAt).toISOString() };
+        const cancelSignal = await recordStarted(ctx.redis, ctx.keys, data, record, run.procStartTime);
+        // A cancel that came while the job was being taken: honour it now.
+        if (cancelSignal) void run.running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
+        outcome = await run.finished;
+        record = { ...record, peakRssBytes: run.running.peakRssBytes, cpuSeconds: run.running.cpuSeconds === null ? null : Math.round(run.running.cpuSeconds * 100) / 100 };
+      } finally {
+        await workspace.release();
+      }
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       outcome = { state: 'spawn-failed', reason: error.message };
@@ -83,19 +95,30 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
 
 interface StartedRun {
   readonly pid: number;
+  /** The leader's start time in clock ticks since boot, so a reaper never kills a reused pid. */
+  readonly procStartTime: number | null;
   readonly running: RunningJob;
   readonly finished: Promise<Outcome>;
 }
 
 /** Spawns, wires output to the log, and returns once the process exists (or SpawnError). */
-async function startProcess(ctx: RunContext, id: string, data: JobData, cwd: string, publisher: LogPublisher): Promise<StartedRun> {
+async function startProcess(ctx: RunContext, job: Job<JobData>, data: JobData, cwd: string, publisher: LogPublisher): Promise<StartedRun> {
+  const id = job.id!;
   const child = spawnCommand(id, data, cwd);
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
     child.once('error', (error) => reject(new SpawnError(error.message)));
   });
-  const running = new RunningJob(id, pid, Date.now());
+  const limits = data.limits ?? {};
+  const running = new RunningJob({ id, pgid: pid, startedAt: Date.now(), job, limits, log: (line) => publisher.push('system', line) });
   ctx.running.set(id, running);
+  const timeout =
+    limits.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          const reason = `timed out: ran ${formatDuration(Date.now() - running.startedAt)}, the limit is ${formatDuration(limits.timeoutMs!)} (${limits.timeoutMs} ms)`;
+          void running.stop({ state: 'timed-out', signal: 'SIGTERM', reason });
+        }, limits.timeoutMs);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -103,10 +126,12 @@ async function startProcess(ctx: RunContext, id: string, data: JobData, cwd: str
   const finished = (async (): Promise<Outcome> => {
     try {
       const exit = await exited;
+      clearTimeout(timeout);
+      await running.stopped;
       // The leader is gone; anything left in its group would be orphaned, so it goes too.
-      if (groupAlive(pid) && !running.stopOutcome) {
+      if (!running.stopOutcome && (await snapshotJob(id, pid, ctx.cookies)).length > 0) {
         publisher.push('system', '[kingly] the command exited; stopping processes it left running');
-        await killGroup(pid, { graceMs: LEFTOVER_GRACE_MS });
+        await killJobProcesses(id, pid, { graceMs: LEFTOVER_GRACE_MS });
       }
       await Promise.race([streamsClosed, new Promise((resolve) => setTimeout(resolve, PIPE_CLOSE_MS))]);
       child.stdout?.destroy();
@@ -117,7 +142,8 @@ async function startProcess(ctx: RunContext, id: string, data: JobData, cwd: str
       ctx.running.delete(id);
     }
   })();
-  return { pid, running, finished };
+  const procStartTime = (await readProc(pid))?.startTime ?? null;
+  return { pid, procStartTime, running, finished };
 }
 
 /** Output → line splitters → publisher, pausing the pipes while Redis is behind. */

@@ -17,10 +17,16 @@ export interface WorkerOptions {
   readonly heartbeatMs?: number;
   /** Lines kept per job log (MAXLEN ~); a system line says when output was cut. @default 100000 */
   readonly maxLogLines?: number;
+  /** How often every running job's process tree is measured, ms (at least 100). @default 1000 */
+  readonly sampleIntervalMs?: number;
+  /** How often dead workers' jobs are looked for, ms. @default 5000 */
+  readonly reapIntervalMs?: number;
   /** This worker's id. @default `<host>-<pid>-<random>` */
   readonly workerId?: string;
   /** Host name recorded on jobs. @default os.hostname() */
   readonly host?: string;
+  /** Where the worker's own messages go (reaped jobs and the like). @default nowhere */
+  readonly log?: (line: string) => void;
 }
 
 export type ResolvedWorkerOptions = Required<WorkerOptions>;
@@ -35,7 +41,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     heartbeatMs: options.heartbeatMs ?? 5000,
     maxLogLines: options.maxLogLines ?? 100_000,
+    sampleIntervalMs: Math.max(100, options.sampleIntervalMs ?? 1000),
+    reapIntervalMs: options.reapIntervalMs ?? 5000,
     workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
     host,
+    log: options.log ?? (() => {}),
   };
 }

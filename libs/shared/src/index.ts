@@ -21,3 +21,5 @@ export type { ReadEventsOptions, OnCompleteOptions, CompleteListener } from './c
 export type { WaitOptions } from './client/wait.js';
 export { heartbeatToHash, type WorkerInfo, type WorkerHeartbeat, type StatusReport } from './client/workers.js';
 export { BULL_JOB_DEFAULTS } from './client/context.js';
+export * from './control.js';
+export { validateSignal, type CancelOptions, type CancelResult } from './client/cancel.js';

@@ -18,6 +18,10 @@ export interface KinglyKeys {
   readonly workerPattern: string;
   /** Hash jobId → JSON {pgid, pid, startTime, workerId}: process groups to reap after a crash. */
   running(host: string): string;
+  /** Pattern matching every host's running hash (for SCAN). */
+  readonly runningPattern: string;
+  /** Sorted set of jobs whose worker was lost and that wait for BullMQ to let them be retried. */
+  readonly lostRetries: string;
   /** Pub/sub channel a worker listens on for control messages (kill). */
   control(workerId: string): string;
 }
@@ -34,6 +38,8 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     worker: (workerId) => `${prefix}:worker:${workerId}`,
     workerPattern: `${prefix}:worker:*`,
     running: (host) => `${prefix}:running:${host}`,
+    runningPattern: `${prefix}:running:*`,
+    lostRetries: `${prefix}:lost-retries`,
     control: (workerId) => `${prefix}:control:${workerId}`,
   };
 }

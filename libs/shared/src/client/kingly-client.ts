@@ -12,6 +12,7 @@ import { onComplete, readEvents, type CompleteListener, type OnCompleteOptions, 
 import { followLogs, type FollowLogsOptions } from './follow-logs.js';
 import { findJob, getJob, listJobs, type ListJobsOptions } from './get-jobs.js';
 import { waitForJobs, type WaitOptions } from './wait.js';
+import { cancelJob, type CancelOptions, type CancelResult } from './cancel.js';
 import { listWorkers, status, type StatusReport, type WorkerInfo } from './workers.js';
 
 export interface KinglyClientOptions {
@@ -143,6 +144,14 @@ export class KinglyClient {
   /** Calls the listener on every terminal transition; returns a function that stops it. */
   onComplete(listener: CompleteListener, options?: OnCompleteOptions): () => void {
     return onComplete(this.#ctx, listener, options);
+  }
+
+  /**
+   * Cancels a job from any machine: removes it when queued, kills its whole process tree when
+   * running (signal, then SIGKILL after the grace period). Resolves once it has ended.
+   */
+  cancel(id: string, options?: CancelOptions): Promise<CancelResult> {
+    return cancelJob(this.#ctx, id, options);
   }
 
   listWorkers(): Promise<WorkerInfo[]> {

@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import { parseControlMessage, validateSignal, type KinglyKeys } from '@kingly/cmd';
+import type { RunningJob } from './running-job.js';
+
+/**
+ * Listens on the worker's control channel and kills the jobs clients ask for. Returns a function
+ * that unsubscribes and closes the subscriber connection.
+ */
+export async function listenForControl(
+  redis: Redis,
+  keys: KinglyKeys,
+  workerId: string,
+  running: ReadonlyMap<string, RunningJob>,
+): Promise<() => Promise<void>> {
+  const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
+  subscriber.on('error', () => {});
+  subscriber.on('message', (_channel: string, text: string) => {
+    const message = parseControlMessage(text);
+    if (!message) return;
+    const job = running.get(message.jobId);
+    if (!job) return;
+    let signal: NodeJS.Signals = 'SIGTERM';
+    try {
+      signal = validateSignal(message.signal) as NodeJS.Signals;
+    } catch {
+      /* a bad signal name from a client: fall back to SIGTERM */
+    }
+    void job.stop({ state: 'cancelled', signal, reason: `cancelled by request (${signal}, SIGKILL after ${message.graceMs} ms)` }, { signal, graceMs: message.graceMs });
+  });
+  await subscriber.subscribe(keys.control(workerId));
+  return async () => {
+    await subscriber.unsubscribe().catch(() => {});
+    subscriber.disconnect();
+  };
+}

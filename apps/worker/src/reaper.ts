@@ -1,0 +1,146 @@
+import type { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { finishJob, recordFromHash, type JobData, type JobRecord, type KinglyKeys } from '@kingly/cmd';
+import { killJobProcesses } from './kill.js';
+import { readProc } from './proc-table.js';
+import { parseReapEntry, type ReapEntry } from './reap-entry.js';
+
+export interface ReaperOptions {
+  readonly redis: Redis;
+  readonly keys: KinglyKeys;
+  readonly host: string;
+  /** Sampling of the shared state, ms. @default 5000 */
+  readonly intervalMs?: number;
+  /** Lines for the worker's own log. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Deals with what dead workers left behind. Any worker: a job whose worker's heartbeat expired
+ * ends `worker-lost` (or is queued again when attempts remain). A worker on the dead worker's
+ * host: kills the job's processes (never a reused pid: the leader's start time must match) and
+ * forgets the entry.
+ */
+export class Reaper {
+  readonly #o: Required<Omit<ReaperOptions, 'log'>> & Pick<ReaperOptions, 'log'>;
+  readonly #queues = new Map<string, Queue<JobData>>();
+  #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> | undefined;
+
+  constructor(options: ReaperOptions) {
+    this.#o = { intervalMs: 5000, ...options };
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.reapOnce().catch(() => {}), this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#busy?.catch(() => {});
+    await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => {})));
+  }
+
+  /** One pass over every host's running entries and the pending retries. */
+  reapOnce(): Promise<void> {
+    this.#busy ??= this.#reap().finally(() => {
+      this.#busy = undefined;
+    });
+    return this.#busy;
+  }
+
+  async #reap(): Promise<void> {
+    const { redis, keys } = this.#o;
+    for (const hostKey of await scanKeys(redis, keys.runningPattern)) {
+      const entries = await redis.hgetall(hostKey);
+      const ids = Object.keys(entries);
+      if (ids.length === 0) continue;
+      const workers = [...new Set(ids.map((id) => parseReapEntry(entries[id]!)?.workerId ?? ''))];
+      const pipeline = redis.pipeline();
+      for (const w of workers) pipeline.exists(keys.worker(w));
+      const results = (await pipeline.exec()) ?? [];
+      const alive = new Set(workers.filter((_, i) => results[i]?.[1] === 1));
+      const ownHost = hostKey === keys.running(this.#o.host);
+      for (const id of ids) {
+        const entry = parseReapEntry(entries[id]!);
+        if (!entry || alive.has(entry.workerId)) continue;
+        await this.#markLost(id, entry);
+        if (ownHost) {
+          await this.#killLeftovers(id, entry);
+          await redis.hdel(hostKey, id);
+        }
+      }
+    }
+    await this.#retryLost();
+  }
+
+  async #killLeftovers(id: string, entry: ReapEntry): Promise<void> {
+    const leader = await readProc(entry.pid);
+    const leaderIsOurs = leader !== undefined && entry.procStartTime !== null && leader.startTime === entry.procStartTime;
+    const left = await killJobProcesses(id, leaderIsOurs ? entry.pgid : null, { graceMs: 2000 });
+    this.#o.log?.(`kingly worker: reaped job ${id} of dead worker ${entry.workerId}${left > 0 ? ` (${left} process(es) could not be killed)` : ''}`);
+  }
+
+  async #markLost(id: string, entry: ReapEntry): Promise<void> {
+    const { redis, keys } = this.#o;
+    const hash = await redis.hgetall(keys.job(id));
+    if (hash.state !== 'running' || hash.workerId !== entry.workerId) return;
+    const record = recordFromHash(id, hash);
+    const reason = `worker ${entry.workerId} on ${record.host ?? 'its host'} stopped sending heartbeats`;
+    if (record.attempt < record.attempts) {
+      await redis
+        .multi()
+        .hset(keys.job(id), { state: 'queued', reason: `attempt ${record.attempt} of ${record.attempts} lost its worker; retrying` })
+        .zadd(keys.lostRetries, Date.now(), id)
+        .exec();
+      return;
+    }
+    const now = Date.now();
+    const final: JobRecord = {
+      ...record,
+      state: 'worker-lost',
+      reason,
+      finishedAt: new Date(now).toISOString(),
+      durationMs: record.startedAt ? now - Date.parse(record.startedAt) : null,
+    };
+    await redis.xadd(keys.logs(id), '*', 's', 's', 'l', `[kingly] ${reason}; the job is marked worker-lost`);
+    await finishJob(redis, keys, final);
+  }
+
+  /** BullMQ fails a stalled job (maxStalledCount 0); once it has, retry the ones with attempts left. */
+  async #retryLost(): Promise<void> {
+    const { redis, keys } = this.#o;
+    const ids = await redis.zrange(keys.lostRetries, 0, 99);
+    for (const id of ids) {
+      const queueName = await redis.hget(keys.job(id), 'queue');
+      const queue = queueName ? this.#queue(queueName) : undefined;
+      const job = queue ? await queue.getJob(id) : undefined;
+      const state = job ? await job.getState() : 'unknown';
+      if (state === 'active') continue;
+      if (job && state === 'failed') await job.retry('failed');
+      await redis.zrem(keys.lostRetries, id);
+    }
+  }
+
+  #queue(name: string): Queue<JobData> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue<JobData>(name, { connection: this.#o.redis, prefix: this.#o.keys.prefix });
+      queue.on('error', () => {});
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}

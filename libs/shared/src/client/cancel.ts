@@ -1,0 +1,84 @@
+import { constants } from 'node:os';
+import { ErrorCodes, KinglyError } from '../errors.js';
+import { CANCEL_FIELD, type KillMessage } from '../control.js';
+import { finishJob } from '../finish-job.js';
+import { specToHash } from '../record-hash.js';
+import type { JobRecord } from '../schemas/job-record.js';
+import type { JobData } from '../schemas/job-spec.js';
+import { isTerminalState } from '../schemas/job-state.js';
+import type { ClientContext } from './context.js';
+import { getJob } from './get-jobs.js';
+import { waitForJobs } from './wait.js';
+import { listWorkers } from './workers.js';
+
+export interface CancelOptions {
+  /** First signal sent to the process group. @default "SIGTERM" */
+  readonly signal?: string;
+  /** Ms between that signal and SIGKILL. @default 5000 */
+  readonly graceMs?: number;
+  /** Resolve only once the job has ended. @default true */
+  readonly wait?: boolean;
+  /** How long to wait for the end beyond the grace period. @default 15000 */
+  readonly extraWaitMs?: number;
+}
+
+export interface CancelResult {
+  readonly record: JobRecord;
+  /** What happened: it was queued and removed, it was running and was killed, or it had already ended. */
+  readonly action: 'removed' | 'killed' | 'already-ended' | 'requested';
+}
+
+export function validateSignal(signal: string): string {
+  const name = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
+  if (!(name in constants.signals)) {
+    throw new KinglyError(ErrorCodes.BAD_INPUT, `signal must be a signal name such as SIGTERM, SIGINT or KILL, got '${signal}'`);
+  }
+  return name;
+}
+
+/**
+ * Cancels a job from any machine. A queued job is removed and ends `cancelled`; a running job's
+ * worker is told over its control channel to kill the whole tree. The request is also written on
+ * the job, so a worker that is just taking the job honours it.
+ */
+export async function cancelJob(ctx: ClientContext, id: string, options: CancelOptions = {}): Promise<CancelResult> {
+  const signal = validateSignal(options.signal ?? 'SIGTERM');
+  const graceMs = options.graceMs ?? 5000;
+  const record = await getJob(ctx, id);
+  if (isTerminalState(record.state)) return { record, action: 'already-ended' };
+  const redis = await ctx.redis();
+  await redis.hset(ctx.keys.job(id), CANCEL_FIELD, signal);
+
+  if (record.state === 'queued') {
+    const queue = await ctx.queue(record.queue);
+    const job = await queue.getJob(id);
+    // remove() refuses (returns 0) when a worker holds the job's lock: then it is running.
+    const removed = job ? (await queue.remove(id)) === 1 : false;
+    if (removed && job) {
+      const data = job.data as JobData;
+      const now = new Date().toISOString();
+      const final: JobRecord = { ...record, state: 'cancelled', signal: null, reason: 'cancelled before it started', finishedAt: now, durationMs: 0 };
+      await redis.hset(ctx.keys.job(id), specToHash(id, record.queue, data));
+      await finishJob(redis, ctx.keys, final);
+      return { record: await getJob(ctx, id), action: 'removed' };
+    }
+  }
+
+  const current = await getJob(ctx, id);
+  if (isTerminalState(current.state)) return { record: current, action: 'already-ended' };
+  if (current.workerId) {
+    const message: KillMessage = { type: 'kill', jobId: id, signal, graceMs };
+    const receivers = await redis.publish(ctx.keys.control(current.workerId), JSON.stringify(message));
+    if (receivers === 0) {
+      const alive = (await listWorkers(ctx)).some((w) => w.id === current.workerId && !w.stale);
+      if (!alive) {
+        throw new KinglyError(ErrorCodes.WORKER_GONE, `job ${id} belongs to worker ${current.workerId}, which is gone`, {
+          hint: 'the job will be marked worker-lost when its heartbeat expires (or start a worker on that host to reap it)',
+        });
+      }
+    }
+  }
+  if (options.wait === false) return { record: current, action: 'requested' };
+  const [final] = await waitForJobs(ctx, [id], { timeoutMs: graceMs + (options.extraWaitMs ?? 15_000) });
+  return { record: final!, action: 'killed' };
+}
