@@ -60,9 +60,9 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       concurrency: options.concurrency,
       // A stalled job's worker is gone; it must end as worker-lost, never silently run again.
       maxStalledCount: 0,
-      // A dead worker's jobs show as stalled within ~30 s (lock expiry + check).
-      lockDuration: 20_000,
-      stalledInterval: 10_000,
+      // A dead worker's jobs show as stalled within ~1.5 lock durations (lock expiry + check).
+      lockDuration: options.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.round(options.lockDurationMs / 2)),
       autorun: true,
     },
   );

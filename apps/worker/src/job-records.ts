@@ -11,6 +11,8 @@ import {
  */
 export async function recordStarted(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord, procStartTime: number | null): Promise<string | null> {
   const multi = redis.multi();
+  // A retried job starts clean: nothing of the previous attempt's outcome stays.
+  multi.hdel(keys.job(record.id), 'reason', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount');
   multi.hset(keys.job(record.id), { ...specToHash(record.id, record.queue, data), ...recordToHash(record) });
   multi.xadd(keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...Object.entries(eventFields('started', record)).flat());
   multi.hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid!, pid: record.pid!, workerId: record.workerId!, procStartTime } satisfies ReapEntry));

@@ -1,4 +1,5 @@
-import { availableParallelism, hostname } from 'node:os';
+import { availableParallelism, homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /** How a worker runs. Every field but redisUrl has a default. */
@@ -21,10 +22,17 @@ export interface WorkerOptions {
   readonly sampleIntervalMs?: number;
   /** How often dead workers' jobs are looked for, ms. @default 5000 */
   readonly reapIntervalMs?: number;
+  /**
+   * How long a job's BullMQ lock lasts without renewal; a dead worker's job is seen stalled within
+   * about 1.5× this (then retried when it has attempts left). @default 20000
+   */
+  readonly lockDurationMs?: number;
   /** This worker's id. @default `<host>-<pid>-<random>` */
   readonly workerId?: string;
   /** Host name recorded on jobs. @default os.hostname() */
   readonly host?: string;
+  /** KINGLY_HOME: job worktrees go under `<home>/worktrees`, repository mirrors under `<home>/mirrors`. @default $KINGLY_HOME or "~/.kingly" */
+  readonly home?: string;
   /** Where the worker's own messages go (reaped jobs and the like). @default nowhere */
   readonly log?: (line: string) => void;
 }
@@ -43,8 +51,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxLogLines: options.maxLogLines ?? 100_000,
     sampleIntervalMs: Math.max(100, options.sampleIntervalMs ?? 1000),
     reapIntervalMs: options.reapIntervalMs ?? 5000,
+    lockDurationMs: options.lockDurationMs ?? 20_000,
     workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
     host,
+    home: resolve(options.home ?? (process.env.KINGLY_HOME || join(homedir(), '.kingly'))),
     log: options.log ?? (() => {}),
   };
 }

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, pidsWithEnv, waitFor } from '@kingly/testing';
+import { createHarness, logLines, spawnWorkerProcess, type Harness } from './harness.js';
+
+describe('cancel and kill', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = createHarness('kill');
+    // The worker is another process: the client below kills through Redis, as from another machine.
+    await spawnWorkerProcess(h, { concurrency: 6 });
+  });
+  afterAll(async () => h.close());
+
+  const waitRunning = async (id: string, minProcesses: number): Promise<void> => {
+    await waitFor(async () => (await h.client.getJob(id)).state === 'running', { message: `job ${id} to run` });
+    await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length >= minProcesses, { message: `job ${id} to have ${minProcesses} processes` });
+  };
+
+  it.each([
+    ['grandchildren', 'grandchildren.sh', 7],
+    ['setsid escapee', 'setsid-escape.sh', 3],
+    ['double fork', 'double-fork.sh', 3],
+    ['SIGTERM ignorer', 'ignore-term.sh', 3],
+  ])('kills a running job with %s and leaves no process', async (_label, script, processes) => {
+    const { id } = await h.client.enqueue({ command: `sh ${fixture(script)}` });
+    await waitRunning(id, processes);
+    const { record, action } = await h.client.cancel(id, { graceMs: 500 });
+    expect(action).toBe('killed');
+    expect(record.state).toBe('cancelled');
+    expect(record.signal).toMatch(/^SIG(TERM|KILL)$/);
+    expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
+    expect((await logLines(h.client, id)).join('\n')).toMatch(/cancelled by request/);
+  });
+
+  it('sends the asked signal first', async () => {
+    const { id } = await h.client.enqueue({ command: "trap 'echo got INT; exit 130' INT; sleep 100 & wait" });
+    await waitRunning(id, 2);
+    const { record } = await h.client.cancel(id, { signal: 'INT', graceMs: 3000 });
+    expect(record.state).toBe('cancelled');
+    expect((await logLines(h.client, id)).join('\n')).toMatch(/got INT/);
+    expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
+  });
+
+  it('cancels a queued job: removed from the queue, log closed, one finished event', async () => {
+    const other = createHarness('kill-queued'); // no worker on this prefix
+    try {
+      const { id } = await other.client.enqueue({ command: 'echo never' });
+      const { record, action } = await other.client.cancel(id);
+      expect(action).toBe('removed');
+      expect(record).toMatchObject({ state: 'cancelled', reason: 'cancelled before it started', command: 'echo never' });
+      expect(await (await other.client.queue()).getJob(id)).toBeUndefined();
+      expect(await logLines(other.client, id)).toEqual([]);
+      const finished: string[] = [];
+      for await (const e of other.client.events({ since: '0', follow: false })) if (e.jobId === id && e.type === 'finished') finished.push(e.state);
+      expect(finished).toEqual(['cancelled']);
+      // Cancelling again reports that it already ended and adds no event.
+      expect((await other.client.cancel(id)).action).toBe('already-ended');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('rejects an unknown signal and an unknown id', async () => {
+    const { id } = await h.client.enqueue({ command: 'true' });
+    await expect(h.client.cancel(id, { signal: 'SIGNOPE' })).rejects.toMatchObject({ code: 'E_BAD_INPUT' });
+    await expect(h.client.cancel('does-not-exist')).rejects.toMatchObject({ code: 'E_JOB_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, pidsWithEnv, waitFor } from '@kingly/testing';
+import { createHarness, exited, logLines, spawnWorkerProcess, type Harness } from './harness.js';
+
+// Short heartbeats and locks so a dead worker is noticed in seconds rather than the default ~20 s.
+const fast = { heartbeatMs: 300, reapIntervalMs: 300, lockDurationMs: 1500 };
+
+describe('workers that die', () => {
+  let h: Harness;
+  beforeAll(() => {
+    h = createHarness('lost');
+  });
+  afterAll(async () => h.close());
+
+  it('marks the job worker-lost and kills its orphaned tree when another worker starts on the host', async () => {
+    const doomed = await spawnWorkerProcess(h, fast);
+    const { id } = await h.client.enqueue({ command: `sh ${fixture('grandchildren.sh')}` });
+    await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length >= 7, { message: 'the fixture to fork its tree' });
+    doomed.child.kill('SIGKILL');
+    await exited(doomed.child);
+    // SIGKILL gives the worker no chance to clean up: the tree is orphaned now.
+    expect(pidsWithEnv('KINGLY_JOB_ID', id).length).toBeGreaterThanOrEqual(7);
+    await h.startWorker(fast);
+    const record = await h.client.waitForJob(id, { timeoutMs: 20_000 });
+    expect(record.state).toBe('worker-lost');
+    expect(record.reason).toMatch(/stopped sending heartbeats/);
+    await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length === 0, { timeoutMs: 10_000, message: 'the orphaned tree to be killed' });
+    expect((await logLines(h.client, id)).join('\n')).toMatch(/marked worker-lost/);
+    // Not silently run again.
+    expect(record.attempt).toBe(1);
+  });
+
+  it('retries a job that asked for attempts, with the attempt number on the record', async () => {
+    // A prefix of its own, so the job can only go to the doomed worker.
+    const h = createHarness('lost-retry');
+    try {
+    const doomed = await spawnWorkerProcess(h, fast);
+    const marker = `attempt-${Date.now()}`;
+    const { id } = await h.client.enqueue({ command: `echo ${marker}; sleep 300`, attempts: 2 });
+    await waitFor(async () => (await h.client.getJob(id)).workerId !== null, { message: 'the job to run on the doomed worker' });
+    expect((await h.client.getJob(id)).attempt).toBe(1);
+    doomed.child.kill('SIGKILL');
+    await exited(doomed.child);
+    await h.startWorker(fast);
+    const second = await waitFor(async () => {
+      const r = await h.client.getJob(id);
+      return r.state === 'running' && r.attempt === 2 ? r : undefined;
+    }, { timeoutMs: 30_000, message: 'the job to run again as attempt 2' });
+    expect(second.workerId).not.toContain(`-${doomed.child.pid}-`);
+    expect((await logLines(h.client, id)).join('\n')).toMatch(/attempt 2 of 2/);
+    const { record } = await h.client.cancel(id, { graceMs: 500 });
+    expect(record).toMatchObject({ state: 'cancelled', attempt: 2 });
+    await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length === 0, { message: 'no process of the job to be left' });
+    expect(second.reason).toBeNull();
+    } finally {
+      await h.close();
+    }
+  });
+});
