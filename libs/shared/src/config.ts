@@ -7,6 +7,22 @@ import { DEFAULT_PREFIX } from './keys.js';
 
 export const CONFIG_FILE_NAME = 'kingly.config.json';
 
+/** `worktree` in a repository's kingly.config.json (read by the worker from the main checkout, or from the worktree for a URL). */
+export const worktreeConfigSchema = z
+  .object({
+    /** Shell command(s) run in the fresh worktree before the job's command, in order (such as `npm ci`); output goes to the job's log. @default [] */
+    setup: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    /** Files or directories copied from the main checkout into the worktree (such as `.env`), relative to its root; missing ones are skipped. @default [] */
+    copy: z
+      .array(
+        z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), "a path relative to the repository root, without '..'"),
+      )
+      .optional(),
+  })
+  .strict();
+
+export type WorktreeConfig = z.infer<typeof worktreeConfigSchema>;
+
 /** The part of `kingly.config.json` this package reads. Unknown keys are an error. */
 export const configFileSchema = z
   .object({
@@ -19,6 +35,8 @@ export const configFileSchema = z
     prefix: z.string().min(1).optional(),
     /** Where kingly keeps its local stack, tokens and worktrees. @default "~/.kingly" */
     home: z.string().min(1).optional(),
+    /** How worker-made worktrees of this repository are prepared before the job's command. @default {} */
+    worktree: worktreeConfigSchema.optional(),
   })
   .strict();
 

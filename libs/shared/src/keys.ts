@@ -14,8 +14,8 @@ export interface KinglyKeys {
   readonly queues: string;
   /** Hash with a TTL: a worker's heartbeat. */
   worker(workerId: string): string;
-  /** Pattern matching every worker heartbeat key (for SCAN). */
-  readonly workerPattern: string;
+  /** Hash workerId → last heartbeat JSON: every worker seen lately, so dead ones can be shown as dead. */
+  readonly workers: string;
   /** Hash jobId → JSON {pgid, pid, startTime, workerId}: process groups to reap after a crash. */
   running(host: string): string;
   /** Pattern matching every host's running hash (for SCAN). */
@@ -36,7 +36,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     events: `${prefix}:events`,
     queues: `${prefix}:queues`,
     worker: (workerId) => `${prefix}:worker:${workerId}`,
-    workerPattern: `${prefix}:worker:*`,
+    workers: `${prefix}:workers`,
     running: (host) => `${prefix}:running:${host}`,
     runningPattern: `${prefix}:running:*`,
     lostRetries: `${prefix}:lost-retries`,

@@ -3,6 +3,7 @@ import { displayCommand } from './schemas/job-spec.js';
 import type { JobRecord } from './schemas/job-record.js';
 import type { JobState } from './schemas/job-state.js';
 import { JOB_STATES } from './schemas/job-state.js';
+import { redactRepo } from './git-names.js';
 
 // The job hash stores flat strings; numbers and times as ms. These two functions are the only
 // place that knows the layout.
@@ -11,7 +12,7 @@ const NUMBER_FIELDS = [
   'exitCode', 'pid', 'pgid', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount',
 ] as const;
 const TIME_FIELDS = ['createdAt', 'startedAt', 'finishedAt'] as const;
-const STRING_FIELDS = ['signal', 'reason', 'host', 'workerId', 'cwd', 'group'] as const;
+const STRING_FIELDS = ['signal', 'reason', 'host', 'workerId', 'cwd', 'group', 'repo', 'ref', 'commit', 'branch', 'worktreePath'] as const;
 
 export type RecordHash = Record<string, string>;
 
@@ -78,6 +79,11 @@ export function recordFromData(id: string, queue: string, data: JobData, state: 
     peakRssBytes: null,
     cpuSeconds: null,
     processCount: null,
+    repo: data.worktree ? redactRepo(data.worktree.repo) : null,
+    ref: data.worktree ? (data.worktree.ref ?? 'HEAD') : null,
+    commit: null,
+    branch: data.worktree?.branch ?? null,
+    worktreePath: null,
   };
 }
 
@@ -115,6 +121,11 @@ export function recordFromHash(id: string, hash: RecordHash, base?: JobRecord): 
     peakRssBytes: num(hash.peakRssBytes),
     cpuSeconds: num(hash.cpuSeconds),
     processCount: num(hash.processCount),
+    repo: str(hash.repo) ?? base?.repo ?? null,
+    ref: str(hash.ref) ?? base?.ref ?? null,
+    commit: str(hash.commit) ?? base?.commit ?? null,
+    branch: str(hash.branch) ?? base?.branch ?? null,
+    worktreePath: str(hash.worktreePath) ?? base?.worktreePath ?? null,
   };
   return record;
 }

@@ -70,7 +70,7 @@ export async function cancelJob(ctx: ClientContext, id: string, options: CancelO
     const message: KillMessage = { type: 'kill', jobId: id, signal, graceMs };
     const receivers = await redis.publish(ctx.keys.control(current.workerId), JSON.stringify(message));
     if (receivers === 0) {
-      const alive = (await listWorkers(ctx)).some((w) => w.id === current.workerId && !w.stale);
+      const alive = (await listWorkers(ctx)).some((w) => w.id === current.workerId && w.alive);
       if (!alive) {
         throw new KinglyError(ErrorCodes.WORKER_GONE, `job ${id} belongs to worker ${current.workerId}, which is gone`, {
           hint: 'the job will be marked worker-lost when its heartbeat expires (or start a worker on that host to reap it)',

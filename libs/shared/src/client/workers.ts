@@ -1,8 +1,10 @@
 import type { JobRecord } from '../schemas/job-record.js';
 import { JOB_STATES, type JobState } from '../schemas/job-state.js';
 import type { ClientContext } from './context.js';
-import { listJobs } from './get-jobs.js';
+import { listJobs, recordFromBullJob } from './get-jobs.js';
 import { QUEUED_TYPES } from './bull-state.js';
+import type { Job } from 'bullmq';
+import type { JobData } from '../schemas/job-spec.js';
 
 /** A worker as its heartbeat describes it. */
 export interface WorkerInfo {
@@ -14,11 +16,11 @@ export interface WorkerInfo {
   readonly running: number;
   readonly startedAt: string;
   readonly lastSeenAt: string;
-  /** True when the heartbeat is older than two intervals: the worker is probably gone. */
-  readonly stale: boolean;
+  /** False once the heartbeat expired: the worker died without saying goodbye. */
+  readonly alive: boolean;
 }
 
-/** Fields of the heartbeat hash; the worker writes them, everyone reads them. */
+/** Fields of the heartbeat; the worker writes them, everyone reads them. */
 export interface WorkerHeartbeat {
   id: string;
   host: string;
@@ -31,76 +33,91 @@ export interface WorkerHeartbeat {
   intervalMs: number;
 }
 
-export function heartbeatToHash(beat: WorkerHeartbeat): Record<string, string> {
-  return Object.fromEntries(Object.entries(beat).map(([k, v]) => [k, String(v)]));
-}
+/** Dead workers stay listed this long after their last heartbeat. */
+export const DEAD_WORKER_LISTED_MS = 3600_000;
 
 export async function listWorkers(ctx: ClientContext): Promise<WorkerInfo[]> {
   const redis = await ctx.redis();
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', ctx.keys.workerPattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  if (keys.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const key of keys) pipeline.hgetall(key);
-  const results = (await pipeline.exec()) ?? [];
-  const now = Date.now();
-  return results
-    .map(([, value]) => value as Record<string, string>)
-    .filter((h) => h && h.id)
-    .map((h) => {
-      const lastSeen = Number(h.lastSeenAt);
-      return {
-        id: h.id!,
-        host: h.host ?? '',
-        pid: Number(h.pid),
-        queue: h.queue ?? '',
-        concurrency: Number(h.concurrency),
-        running: Number(h.running),
-        startedAt: new Date(Number(h.startedAt)).toISOString(),
-        lastSeenAt: new Date(lastSeen).toISOString(),
-        stale: now - lastSeen > 2 * Number(h.intervalMs || 5000),
-      };
+  const registry = await redis.hgetall(ctx.keys.workers);
+  const beats = Object.values(registry)
+    .map((text) => {
+      try {
+        return JSON.parse(text) as WorkerHeartbeat;
+      } catch {
+        return undefined;
+      }
     })
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    .filter((b): b is WorkerHeartbeat => b !== undefined && typeof b.id === 'string');
+  if (beats.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const beat of beats) pipeline.exists(ctx.keys.worker(beat.id));
+  const exists = (await pipeline.exec()) ?? [];
+  const now = Date.now();
+  const forget = beats.filter((b, i) => exists[i]?.[1] !== 1 && now - b.lastSeenAt > DEAD_WORKER_LISTED_MS).map((b) => b.id);
+  if (forget.length > 0) await redis.hdel(ctx.keys.workers, ...forget);
+  return beats
+    .map((b, i) => ({
+      id: b.id,
+      host: b.host,
+      pid: b.pid,
+      queue: b.queue,
+      concurrency: b.concurrency,
+      running: b.running,
+      startedAt: new Date(b.startedAt).toISOString(),
+      lastSeenAt: new Date(b.lastSeenAt).toISOString(),
+      alive: exists[i]?.[1] === 1,
+    }))
+    .filter((w) => !forget.includes(w.id))
+    .sort((a, b) => Number(b.alive) - Number(a.alive) || a.startedAt.localeCompare(b.startedAt));
 }
 
 export interface StatusReport {
   readonly counts: Record<JobState, number>;
   readonly workers: WorkerInfo[];
   readonly running: JobRecord[];
+  /** The latest unsuccessful jobs, newest first (at most 5). */
+  readonly recentFailures: JobRecord[];
 }
 
-/** Counts by state, live workers and running jobs: the answer to "what's going on?". */
+/** Counts by state, workers, running jobs and recent failures: the answer to "what's going on?". */
 export async function status(ctx: ClientContext): Promise<StatusReport> {
   const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   const queues = await ctx.knownQueues();
   const redis = await ctx.redis();
   const [workers, running] = await Promise.all([listWorkers(ctx), listJobs(ctx, { state: 'running', limit: 1000 })]);
+  const failures: JobRecord[] = [];
   for (const name of queues) {
     const queue = await ctx.queue(name);
     const bull = await queue.getJobCounts(...QUEUED_TYPES, 'active', 'completed', 'failed');
     counts.queued += QUEUED_TYPES.reduce((sum, t) => sum + (bull[t] ?? 0), 0);
     counts.succeeded += bull.completed ?? 0;
+    if (!bull.failed) continue;
     // Failed BullMQ jobs hold every unsuccessful outcome; split them by their records.
-    const failedIds = (await queue.getRanges(['failed'], 0, 999)) as string[];
+    const failedIds = await queue.getRanges(['failed'], 0, 999);
     const pipeline = redis.pipeline();
     for (const id of failedIds) pipeline.hget(ctx.keys.job(id), 'state');
     const states = (await pipeline.exec()) ?? [];
     let attributed = 0;
     for (const [, state] of states) {
-      const s = (state as JobState | null) ?? 'failed';
-      if (s in counts && s !== 'queued' && s !== 'running' && s !== 'succeeded') {
+      const s = state as JobState | null;
+      if (s && s in counts && s !== 'queued' && s !== 'running' && s !== 'succeeded') {
         counts[s] += 1;
         attributed += 1;
       }
     }
-    counts.failed += Math.max(0, (bull.failed ?? 0) - attributed);
+    counts.failed += Math.max(0, bull.failed - attributed);
+    const latest = (await queue.getJobs(['failed'], 0, 4)) as Array<Job<JobData> | undefined>;
+    const hashes = redis.pipeline();
+    for (const job of latest) hashes.hgetall(ctx.keys.job(job?.id ?? ''));
+    const hashResults = (await hashes.exec()) ?? [];
+    latest.forEach((job, i) => {
+      if (job?.id) failures.push(recordFromBullJob(name, job, 'failed', hashResults[i]?.[1] as Record<string, string>));
+    });
   }
   counts.running = running.length;
-  return { counts, workers, running };
+  const recentFailures = failures
+    .filter((r) => r.state !== 'queued' && r.state !== 'running')
+    .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))
+    .slice(0, 5);
+  return { counts, workers, running, recentFailures };
 }

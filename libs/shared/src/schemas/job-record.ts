@@ -34,6 +34,12 @@ export const jobRecordSchema = z.object({
   peakRssBytes: count,
   cpuSeconds: count,
   processCount: count,
+  /** Worktree jobs: the repository (credentials hidden), the ref asked for, the sha checked out, the branch and the checkout's path. */
+  repo: z.string().nullable(),
+  ref: z.string().nullable(),
+  commit: z.string().nullable(),
+  branch: z.string().nullable(),
+  worktreePath: z.string().nullable(),
 });
 
 export type JobRecord = z.infer<typeof jobRecordSchema>;

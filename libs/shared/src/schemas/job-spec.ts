@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkBranchName, checkRepo, checkRevision, redactRepo } from '../git-names.js';
 
 /** Resource limits of one job; the worker kills the whole tree when one is passed. */
 export const runLimitsSchema = z
@@ -11,6 +12,32 @@ export const runLimitsSchema = z
   .strict();
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+/** A string field checked by a function that says why a value is wrong. */
+const checked = (what: string, check: (value: string) => string | undefined, show: (value: string) => string = (v) => v) =>
+  z.string().superRefine((value, ctx) => {
+    const why = check(value);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: `expected ${what}, got '${show(value)}': ${why}` });
+  });
+
+const relativeSubdir = (value: string): string | undefined =>
+  value.startsWith('/') || value.split('/').includes('..') ? "it must be relative and stay inside the checkout (no '..')" : undefined;
+
+/** Run the job in a fresh git worktree that the worker makes, and removes when the job ends. */
+export const worktreeSpecSchema = z
+  .object({
+    /** The repository: an absolute path on the worker's machine (or a shared filesystem), or a clone URL the worker mirrors. */
+    repo: checked('an absolute path or a clone URL', checkRepo, redactRepo),
+    /** What to check out: a branch, tag, sha or revision such as `main~2`. @default "HEAD" (for a URL: the remote's default branch) */
+    ref: checked('a git revision', checkRevision).optional(),
+    /** Check out this branch instead of a detached HEAD: made at `ref` when new, continued when it exists. @default undefined (detached) */
+    branch: checked('a branch name git check-ref-format --branch accepts', checkBranchName).optional(),
+    /** Keep the worktree when the job ends. @default false */
+    keep: z.boolean().optional(),
+    /** Directory inside the checkout the command runs in, relative. @default the checkout's root */
+    subdir: checked('a relative directory', relativeSubdir).optional(),
+  })
+  .strict();
 
 /** What a client asks for. Parsed on enqueue and again in the worker. */
 export const jobSpecSchema = z
@@ -33,15 +60,22 @@ export const jobSpecSchema = z
     limits: runLimitsSchema.optional(),
     /** How many times to run the job in all when it fails or its worker is lost. @default 1 */
     attempts: z.number().int().min(1).max(100).optional(),
+    /** Run in a fresh git worktree; see WorktreeSpec. Excludes `cwd`. @default undefined (run in cwd) */
+    worktree: worktreeSpecSchema.optional(),
   })
   .strict()
   .refine((spec) => (spec.command === undefined) !== (spec.argv === undefined), {
     message: 'give exactly one of command (a shell string) or argv (an array)',
     path: ['command'],
+  })
+  .refine((spec) => spec.cwd === undefined || spec.worktree === undefined, {
+    message: 'give cwd or worktree, not both (use worktree.subdir for a directory inside the checkout)',
+    path: ['cwd'],
   });
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type RunLimits = z.infer<typeof runLimitsSchema>;
+export type WorktreeSpec = z.infer<typeof worktreeSpecSchema>;
 
 /** What is stored as the BullMQ job's data: the parsed spec and when it was made. */
 export interface JobData extends JobSpec {
