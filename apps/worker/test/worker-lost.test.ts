@@ -26,6 +26,13 @@ describe('workers that die', () => {
     expect(record.reason).toMatch(/stopped sending heartbeats/);
     await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length === 0, { timeoutMs: 10_000, message: 'the orphaned tree to be killed' });
     expect((await logLines(h.client, id)).join('\n')).toMatch(/marked worker-lost/);
+    // The dead worker is still listed, as dead; the live one as alive.
+    const workers = await h.client.listWorkers();
+    expect(workers.find((w) => w.pid === doomed.child.pid)?.alive).toBe(false);
+    expect(workers.filter((w) => w.alive).length).toBe(1);
+    const status = await h.client.status();
+    expect(status.recentFailures.map((r) => r.id)).toContain(id);
+    expect(status.counts['worker-lost']).toBe(1);
     // Not silently run again.
     expect(record.attempt).toBe(1);
   });
@@ -47,7 +54,7 @@ describe('workers that die', () => {
       return r.state === 'running' && r.attempt === 2 ? r : undefined;
     }, { timeoutMs: 30_000, message: 'the job to run again as attempt 2' });
     expect(second.workerId).not.toContain(`-${doomed.child.pid}-`);
-    expect((await logLines(h.client, id)).join('\n')).toMatch(/attempt 2 of 2/);
+    await waitFor(async () => (await logLines(h.client, id)).join('\n').includes('attempt 2 of 2'), { message: "the log to say 'attempt 2 of 2'" });
     const { record } = await h.client.cancel(id, { graceMs: 500 });
     expect(record).toMatchObject({ state: 'cancelled', attempt: 2 });
     await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length === 0, { message: 'no process of the job to be left' });

@@ -54,8 +54,8 @@ export function checkRepo(repo: string): string | undefined {
   return 'expected an absolute path or a clone URL (https://, ssh://, git://, file:// or user@host:path)';
 }
 
-/** The repository as it may be printed: credentials in a URL become `<hidden>`. */
-export const redactRepo = (repo: string): string => repo.replace(/^([a-z]+:\/\/)[^/@]*@/i, '$1<hidden>@');
+/** Text as it may be printed: the credentials of any URL in it become `<hidden>`. */
+export const redactRepo = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1<hidden>@');
 
 function describeChar(char: string): string {
   const code = char.charCodeAt(0);

@@ -4,7 +4,7 @@ import { isValidJobId } from '../ids.js';
 import { recordFromData, recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData } from '../schemas/job-spec.js';
-import type { JobState } from '../schemas/job-state.js';
+import { isTerminalState, type JobState } from '../schemas/job-state.js';
 import { bullTypesFor, stateFromBull } from './bull-state.js';
 import type { ClientContext } from './context.js';
 
@@ -45,6 +45,11 @@ export interface ListJobsOptions {
   readonly group?: string;
   /** Only jobs with this name. @default every name */
   readonly name?: string;
+  /**
+   * With `state`, also return jobs BullMQ still holds in that state whose record has ended
+   * (BullMQ catches up a moment later). @default false
+   */
+  readonly keepEnded?: boolean;
 }
 
 /** Jobs newest first, with their records merged in one pipelined read. */
@@ -70,7 +75,7 @@ export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}
     recordFromBullJob(queue, job, bullState, (hashes[i]?.[1] as Record<string, string> | undefined) ?? undefined),
   );
   return records
-    .filter((r) => options.state === undefined || r.state === options.state)
+    .filter((r) => options.state === undefined || r.state === options.state || (options.keepEnded === true && isTerminalState(r.state)))
     .filter((r) => options.group === undefined || r.group === options.group)
     .filter((r) => options.name === undefined || r.name === options.name)
     .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id))

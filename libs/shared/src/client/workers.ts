@@ -1,10 +1,9 @@
 import type { JobRecord } from '../schemas/job-record.js';
 import { JOB_STATES, type JobState } from '../schemas/job-state.js';
 import type { ClientContext } from './context.js';
-import { listJobs, recordFromBullJob } from './get-jobs.js';
+import { listJobs } from './get-jobs.js';
+import { parseEvent } from '../event-fields.js';
 import { QUEUED_TYPES } from './bull-state.js';
-import type { Job } from 'bullmq';
-import type { JobData } from '../schemas/job-spec.js';
 
 /** A worker as its heartbeat describes it. */
 export interface WorkerInfo {
@@ -79,16 +78,26 @@ export interface StatusReport {
   readonly recentFailures: JobRecord[];
 }
 
+/** How many recent events are read to find the latest failures. */
+const FAILURE_SCAN = 500;
+
 /** Counts by state, workers, running jobs and recent failures: the answer to "what's going on?". */
 export async function status(ctx: ClientContext): Promise<StatusReport> {
   const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   const queues = await ctx.knownQueues();
   const redis = await ctx.redis();
-  const [workers, running] = await Promise.all([listWorkers(ctx), listJobs(ctx, { state: 'running', limit: 1000 })]);
-  const failures: JobRecord[] = [];
+  const [workers, active, recentFailures] = await Promise.all([
+    listWorkers(ctx),
+    listJobs(ctx, { state: 'running', limit: 1000, keepEnded: true }),
+    latestFailures(ctx),
+  ]);
+  // Active in BullMQ but already ended in the record: BullMQ has not caught up yet (stall check).
+  const running = active.filter((r) => r.state === 'running');
+  for (const r of active) if (r.state !== 'running') counts[r.state] += 1;
+  counts.running = running.length;
   for (const name of queues) {
     const queue = await ctx.queue(name);
-    const bull = await queue.getJobCounts(...QUEUED_TYPES, 'active', 'completed', 'failed');
+    const bull = await queue.getJobCounts(...QUEUED_TYPES, 'completed', 'failed');
     counts.queued += QUEUED_TYPES.reduce((sum, t) => sum + (bull[t] ?? 0), 0);
     counts.succeeded += bull.completed ?? 0;
     if (!bull.failed) continue;
@@ -106,18 +115,19 @@ export async function status(ctx: ClientContext): Promise<StatusReport> {
       }
     }
     counts.failed += Math.max(0, bull.failed - attributed);
-    const latest = (await queue.getJobs(['failed'], 0, 4)) as Array<Job<JobData> | undefined>;
-    const hashes = redis.pipeline();
-    for (const job of latest) hashes.hgetall(ctx.keys.job(job?.id ?? ''));
-    const hashResults = (await hashes.exec()) ?? [];
-    latest.forEach((job, i) => {
-      if (job?.id) failures.push(recordFromBullJob(name, job, 'failed', hashResults[i]?.[1] as Record<string, string>));
-    });
   }
-  counts.running = running.length;
-  const recentFailures = failures
-    .filter((r) => r.state !== 'queued' && r.state !== 'running')
-    .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))
-    .slice(0, 5);
   return { counts, workers, running, recentFailures };
+}
+
+/** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */
+async function latestFailures(ctx: ClientContext): Promise<JobRecord[]> {
+  const redis = await ctx.redis();
+  const entries = (await redis.xrevrange(ctx.keys.events, '+', '-', 'COUNT', FAILURE_SCAN)) as Array<[string, string[]]>;
+  const failures: JobRecord[] = [];
+  for (const [id, fields] of entries) {
+    const event = parseEvent(id, fields);
+    if (event.type === 'finished' && event.record && event.state !== 'succeeded') failures.push(event.record);
+    if (failures.length === 5) break;
+  }
+  return failures;
 }
