@@ -1,5 +1,6 @@
-import { UnrecoverableError, Worker } from 'bullmq';
-import { connectRedis, createKeys, type JobData } from '@kingly/cmd';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
+import { connectRedis, createKeys, KinglyClient, type JobData } from '@kingly/cmd';
+import { acquireGroupSlot, releaseGroupSlot } from './group-slots.js';
 import { Heartbeat } from './heartbeat.js';
 import { runJob, type RunContext } from './run-job.js';
 import type { RunningJob } from './running-job.js';
@@ -8,6 +9,7 @@ import { listenForControl } from './control-listener.js';
 import { Reaper } from './reaper.js';
 import { Sampler } from './sampler.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { startWorktreeCleanup } from './worktree/index.js';
 
 /** A running worker. `close()` stops taking jobs and ends the running ones within the grace period. */
 export interface KinglyWorker {
@@ -17,6 +19,9 @@ export interface KinglyWorker {
   readonly running: ReadonlyMap<string, RunningJob>;
   close(): Promise<void>;
 }
+
+/** How soon a job held back by its group's concurrency cap is looked at again. */
+const GROUP_RETRY_MS = 300;
 
 /** Connects, registers the heartbeat and starts taking jobs. */
 export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> {
@@ -29,11 +34,14 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   ]);
   const running = new Map<string, RunningJob>();
   const cookies = new CookieCache();
-  const ctx: RunContext = { options, keys, redis, logsRedis, running, cookies };
+  const client = new KinglyClient({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue });
+  const ctx: RunContext = { options, keys, redis, logsRedis, running, cookies, client };
   // Before taking jobs: end and kill what dead workers (of this host) left behind.
   const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log });
   await reaper.reapOnce();
   reaper.start();
+  // Worktrees of ended jobs and of crashed workers: removed now and every minute.
+  const worktreeCleanup = startWorktreeCleanup({ home: options.home, redis, keys, log: options.log });
   const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs });
   sampler.start();
   const stopControl = await listenForControl(redis, keys, options.workerId, running);
@@ -47,8 +55,21 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
 
   const worker = new Worker<JobData>(
     options.queue,
-    async (job) => {
-      const result = await runJob(ctx, job);
+    async (job, token) => {
+      const { group, groupConcurrency } = job.data;
+      if (group && groupConcurrency) {
+        // The group is at its cap: put the job back for a moment instead of holding a worker slot.
+        if (!(await acquireGroupSlot(redis, keys, group, job.id!, groupConcurrency))) {
+          await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
+          throw new DelayedError();
+        }
+      }
+      let result;
+      try {
+        result = await runJob(ctx, job);
+      } finally {
+        if (group && groupConcurrency) await releaseGroupSlot(redis, keys, group, job.id!);
+      }
       if (result.record.state === 'succeeded') return { state: 'succeeded', exitCode: 0 };
       const message = result.record.reason ?? `${result.record.state}${result.record.exitCode !== null ? ` (exit code ${result.record.exitCode})` : ''}`;
       // Exhausted or not retryable: BullMQ must not try again on its own.
@@ -86,7 +107,9 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       }
       sampler.stop();
       await Promise.all([stopControl(), reaper.stop()]);
+      await worktreeCleanup.stop();
       await heartbeat.stop().catch(() => {});
+      await client.close();
       await Promise.all([redis.quit(), logsRedis.quit(), bullRedis.quit()].map((p) => p.catch(() => {})));
     })());
 

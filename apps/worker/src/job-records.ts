@@ -12,13 +12,22 @@ import {
 export async function recordStarted(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord, procStartTime: number | null): Promise<string | null> {
   const multi = redis.multi();
   // A retried job starts clean: nothing of the previous attempt's outcome stays.
-  multi.hdel(keys.job(record.id), 'reason', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount');
+  multi.hdel(keys.job(record.id), 'reason', 'restarts', 'port', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount');
   multi.hset(keys.job(record.id), { ...specToHash(record.id, record.queue, data), ...recordToHash(record) });
   multi.xadd(keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...Object.entries(eventFields('started', record)).flat());
   multi.hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid!, pid: record.pid!, workerId: record.workerId!, procStartTime } satisfies ReapEntry));
   multi.hget(keys.job(record.id), CANCEL_FIELD);
   const results = await multi.exec();
   return (results?.at(-1)?.[1] as string | null | undefined) ?? null;
+}
+
+/** After a restart: the new process on the record and in the reaping list. */
+export async function recordRestarted(redis: Redis, keys: KinglyKeys, record: JobRecord, procStartTime: number | null): Promise<void> {
+  await redis
+    .multi()
+    .hset(keys.job(record.id), { pid: record.pid!, pgid: record.pgid!, restarts: record.restarts })
+    .hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid!, pid: record.pid!, workerId: record.workerId!, procStartTime } satisfies ReapEntry))
+    .exec();
 }
 
 /** The record's final fields for an outcome. */
@@ -45,7 +54,7 @@ export async function recordFinished(redis: Redis, keys: KinglyKeys, record: Job
 /** Between attempts: the job is queued again, its log stays open. */
 export async function recordRetrying(redis: Redis, keys: KinglyKeys, record: JobRecord, why: string): Promise<void> {
   const multi = redis.multi();
-  multi.hset(keys.job(record.id), { state: 'queued', reason: `attempt ${record.attempt} of ${record.attempts} ended ${why}; retrying` });
+  multi.hset(keys.job(record.id), { state: 'queued', reason: `attempt ${record.attempt} of ${record.attempts} ${why}; retrying` });
   if (record.host) multi.hdel(keys.running(record.host), record.id);
   await multi.exec();
 }

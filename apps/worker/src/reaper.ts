@@ -87,6 +87,7 @@ export class Reaper {
     const hash = await redis.hgetall(keys.job(id));
     if (hash.state !== 'running' || hash.workerId !== entry.workerId) return;
     const record = recordFromHash(id, hash);
+    if (record.group) await redis.srem(keys.groupSlots(record.group), id);
     const reason = `worker ${entry.workerId} on ${record.host ?? 'its host'} stopped sending heartbeats`;
     if (record.attempt < record.attempts) {
       await redis

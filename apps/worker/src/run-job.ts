@@ -1,20 +1,18 @@
-import type { Readable } from 'node:stream';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  jobSpecSchema, recordFromData, signalNumber,
-  type JobData, type JobRecord, type KinglyKeys, type LogStream, type Outcome,
+  formatDuration, jobSpecSchema, recordFromData,
+  type JobData, type JobRecord, type KinglyClient, type KinglyKeys, type Outcome,
 } from '@kingly/cmd';
-import { LineSplitter } from './line-splitter.js';
+import type { CookieCache } from './job-processes.js';
 import { LogPublisher } from './log-publisher.js';
-import { killJobProcesses } from './kill.js';
-import { snapshotJob, type CookieCache } from './job-processes.js';
-import { readProc } from './proc-table.js';
-import { CANCEL_FIELD, formatDuration } from '@kingly/cmd';
+import { allocatePort, releasePort } from './ports.js';
+import { restartDelay, HEALTHY_RUN_MS } from './restart-policy.js';
+import { startProcess } from './run-process.js';
 import { RunningJob } from './running-job.js';
-import { spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
+import { SpawnError } from './spawn.js';
 import { prepareWorkspace } from './workspace.js';
-import { applyOutcome, recordFinished, recordRetrying, recordStarted } from './job-records.js';
+import { applyOutcome, recordFinished, recordRestarted, recordRetrying, recordStarted } from './job-records.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
 /** What every job run on a worker shares. */
@@ -28,6 +26,8 @@ export interface RunContext {
   readonly running: Map<string, RunningJob>;
   /** Which process belongs to which job, shared by the sampler and kill paths. */
   readonly cookies: CookieCache;
+  /** For acting on other jobs (fail-fast cancels the rest of a group). */
+  readonly client: KinglyClient;
 }
 
 /** What the processor hands back to BullMQ. */
@@ -38,10 +38,6 @@ export interface RunResult {
 }
 
 const RETRYABLE = new Set<Outcome['state']>(['failed', 'timed-out', 'memory-limit', 'worker-lost']);
-/** How long leftover processes of a finished leader get between SIGTERM and SIGKILL. */
-const LEFTOVER_GRACE_MS = 2000;
-/** How long to wait for output pipes to close once the group is gone. */
-const PIPE_CLOSE_MS = 2000;
 
 /** Runs one job from start to its recorded outcome. Never throws for the command's own failures. */
 export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunResult> {
@@ -65,124 +61,103 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   if (!parsed.success) {
     outcome = { state: 'spawn-failed', reason: `invalid job spec: ${parsed.error.issues[0]?.message ?? 'unknown'}` };
   } else {
+    const running = new RunningJob({ id, job, limits: data.limits ?? {}, log: (line) => publisher.push('system', line) });
+    ctx.running.set(id, running);
+    const timeoutMs = data.limits?.timeoutMs;
+    const timeout =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            const reason = `timed out: ran ${formatDuration(Date.now() - running.startedAt)}, the limit is ${formatDuration(timeoutMs)} (${timeoutMs} ms)`;
+            void running.stop({ state: 'timed-out', signal: 'SIGTERM', reason });
+          }, timeoutMs);
+    let port: number | undefined;
     try {
-      const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line));
+      const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line), ctx.options);
       try {
-        const run = await startProcess(ctx, job, data, workspace.cwd, publisher);
-        record = { ...base, cwd: workspace.cwd, pid: run.pid, pgid: run.pid, startedAt: new Date(run.running.startedAt).toISOString() };
-        const cancelSignal = await recordStarted(ctx.redis, ctx.keys, data, record, run.procStartTime);
-        // A cancel that came while the job was being taken: honour it now.
-        if (cancelSignal) void run.running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
-        outcome = await run.finished;
-        record = { ...record, peakRssBytes: run.running.peakRssBytes, cpuSeconds: run.running.cpuSeconds === null ? null : Math.round(run.running.cpuSeconds * 100) / 100 };
+        const env: Record<string, string> = {};
+        if (data.portRange) {
+          port = await allocatePort(ctx.redis, ctx.keys, ctx.options.host, id, data.portRange);
+          env.PORT = String(port);
+          publisher.push('system', `[kingly] PORT=${port}`);
+        }
+        ({ outcome, record } = await runProcesses(ctx, running, data, workspace.cwd, env, publisher, { ...base, cwd: workspace.cwd, ...workspace.fields, port: port ?? null }));
       } finally {
         await workspace.release();
       }
     } catch (error) {
-      if (!(error instanceof SpawnError)) throw error;
-      outcome = { state: 'spawn-failed', reason: error.message };
+      // Whatever went wrong, the job gets a record and an outcome; a bug of ours says so.
+      const reason = error instanceof SpawnError ? error.message : `kingly worker error: ${(error as Error)?.stack ?? String(error)}`;
+      if (!(error instanceof SpawnError)) ctx.options.log(`kingly worker: job ${id}: ${reason}`);
+      outcome = { state: 'spawn-failed', reason };
+    } finally {
+      clearTimeout(timeout);
+      ctx.running.delete(id);
+      if (port !== undefined) await releasePort(ctx.redis, ctx.keys, ctx.options.host, port, id);
     }
   }
   if (outcome.state === 'spawn-failed') publisher.push('system', `[kingly] could not start: ${outcome.reason}`);
-  await publisher.flush();
-
   const final = applyOutcome(record, outcome, Date.now());
   const retry = RETRYABLE.has(outcome.state) && attempt < final.attempts;
+  if (!retry && data.failFast && data.group && outcome.state !== 'succeeded' && outcome.state !== 'cancelled') {
+    await cancelRestOfGroup(ctx, id, data.group, publisher);
+  }
+  await publisher.flush();
   if (retry) await recordRetrying(ctx.redis, ctx.keys, final, describe(outcome));
   else await recordFinished(ctx.redis, ctx.keys, final);
   return { record: final, retry };
 }
 
-interface StartedRun {
-  readonly pid: number;
-  /** The leader's start time in clock ticks since boot, so a reaper never kills a reused pid. */
-  readonly procStartTime: number | null;
-  readonly running: RunningJob;
-  readonly finished: Promise<Outcome>;
-}
-
-/** Spawns, wires output to the log, and returns once the process exists (or SpawnError). */
-async function startProcess(ctx: RunContext, job: Job<JobData>, data: JobData, cwd: string, publisher: LogPublisher): Promise<StartedRun> {
-  const id = job.id!;
-  const child = spawnCommand(id, data, cwd);
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once('spawn', () => resolve(child.pid!));
-    child.once('error', (error) => reject(new SpawnError(error.message)));
-  });
-  const limits = data.limits ?? {};
-  const running = new RunningJob({ id, pgid: pid, startedAt: Date.now(), job, limits, log: (line) => publisher.push('system', line) });
-  ctx.running.set(id, running);
-  const timeout =
-    limits.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          const reason = `timed out: ran ${formatDuration(Date.now() - running.startedAt)}, the limit is ${formatDuration(limits.timeoutMs!)} (${limits.timeoutMs} ms)`;
-          void running.stop({ state: 'timed-out', signal: 'SIGTERM', reason });
-        }, limits.timeoutMs);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const streamsClosed = pipeOutput(child, publisher);
-  const finished = (async (): Promise<Outcome> => {
-    try {
-      const exit = await exited;
-      clearTimeout(timeout);
-      await running.stopped;
-      // The leader is gone; anything left in its group would be orphaned, so it goes too.
-      if (!running.stopOutcome && (await snapshotJob(id, pid, ctx.cookies)).length > 0) {
-        publisher.push('system', '[kingly] the command exited; stopping processes it left running');
-        await killJobProcesses(id, pid, { graceMs: LEFTOVER_GRACE_MS });
-      }
-      await Promise.race([streamsClosed, new Promise((resolve) => setTimeout(resolve, PIPE_CLOSE_MS))]);
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      await child.catch(() => {});
-      return outcomeOf(exit, running);
-    } finally {
-      ctx.running.delete(id);
+/** Starts the command, and again while its restart policy says so. */
+async function runProcesses(
+  ctx: RunContext,
+  running: RunningJob,
+  data: JobData,
+  cwd: string,
+  env: Record<string, string>,
+  publisher: LogPublisher,
+  initial: JobRecord,
+): Promise<{ outcome: Outcome; record: JobRecord }> {
+  let record = initial;
+  let restarts = 0;
+  let quickCrashes = 0;
+  for (;;) {
+    const startedAt = Date.now();
+    const run = await startProcess(running, data, cwd, env, publisher, ctx.cookies);
+    if (restarts === 0) {
+      record = { ...record, pid: run.pid, pgid: run.pid, startedAt: new Date(startedAt).toISOString() };
+      const cancelSignal = await recordStarted(ctx.redis, ctx.keys, data, record, run.procStartTime);
+      // A cancel that came while the job was being taken: honour it now.
+      if (cancelSignal) void running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
+    } else {
+      record = { ...record, pid: run.pid, pgid: run.pid, restarts };
+      await recordRestarted(ctx.redis, ctx.keys, record, run.procStartTime);
     }
-  })();
-  const procStartTime = (await readProc(pid))?.startTime ?? null;
-  return { pid, procStartTime, running, finished };
+    let outcome = await run.finished;
+    record = { ...record, peakRssBytes: running.peakRssBytes, cpuSeconds: running.cpuSeconds === null ? null : Math.round(running.cpuSeconds * 100) / 100 };
+    quickCrashes = Date.now() - startedAt >= HEALTHY_RUN_MS ? 0 : quickCrashes + 1;
+    const delay = running.stopOutcome ? undefined : restartDelay(data.restart, outcome, restarts, quickCrashes - 1);
+    if (delay === undefined) return { outcome, record };
+    restarts += 1;
+    publisher.push('system', `[kingly] ${describe(outcome)}; restarting in ${formatDuration(delay)} (restart ${restarts} of at most ${data.restart?.maxRestarts ?? 10})`);
+    await running.sleep(delay);
+    if (running.stopOutcome) {
+      outcome = { ...running.stopOutcome };
+      return { outcome, record: { ...record, restarts } };
+    }
+  }
 }
 
-/** Output → line splitters → publisher, pausing the pipes while Redis is behind. */
-function pipeOutput(child: SpawnedProcess, publisher: LogPublisher): Promise<void> {
-  const streams: Array<[Readable | null, LogStream]> = [
-    [child.stdout, 'stdout'],
-    [child.stderr, 'stderr'],
-  ];
-  const closed = streams.map(([stream, name]) => {
-    if (!stream) return Promise.resolve();
-    const splitter = new LineSplitter((line) => publisher.push(name, line));
-    stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk);
-      if (publisher.backlogged) {
-        stream.pause();
-        void publisher.drained().then(() => stream.resume());
-      }
-    });
-    return new Promise<void>((resolve) => {
-      stream.once('close', () => {
-        splitter.flush();
-        resolve();
-      });
-      stream.once('error', () => resolve());
-    });
-  });
-  return Promise.all(closed).then(() => undefined);
-}
-
-function outcomeOf(exit: { code: number | null; signal: NodeJS.Signals | null }, running: RunningJob): Outcome {
-  const stopped = running.stopOutcome;
-  if (stopped) return { ...stopped, signal: exit.signal ?? stopped.signal };
-  if (exit.code === 0) return { state: 'succeeded', exitCode: 0 };
-  if (exit.code !== null) return { state: 'failed', exitCode: exit.code };
-  const n = exit.signal ? signalNumber(exit.signal) : undefined;
-  return { state: 'failed', exitCode: 128 + (n ?? 0), signal: exit.signal };
+/** fail-fast: the first failure of the group cancels the others (queued ones are removed). */
+async function cancelRestOfGroup(ctx: RunContext, id: string, group: string, publisher: LogPublisher): Promise<void> {
+  const others = (await ctx.client.listJobs({ group, limit: 10_000 })).filter((r) => r.id !== id && (r.state === 'queued' || r.state === 'running'));
+  if (others.length === 0) return;
+  publisher.push('system', `[kingly] fail-fast: cancelling ${others.length} other job(s) of group ${group}`);
+  await Promise.all(others.map((r) => ctx.client.cancel(r.id, { wait: false, graceMs: 2000 }).catch(() => {})));
 }
 
 function describe(outcome: Outcome): string {
-  if (outcome.state === 'failed') return `with exit code ${outcome.exitCode}`;
-  return `as ${outcome.state}`;
+  if (outcome.state === 'failed') return `exited with code ${outcome.exitCode}`;
+  if (outcome.state === 'succeeded') return 'exited with code 0';
+  return `ended ${outcome.state}`;
 }

@@ -12,25 +12,28 @@ export interface Sample {
   readonly processCount: number;
 }
 
-/** A job whose processes are alive on this worker: what the sampler, limits and kill paths share. */
+/**
+ * A job taken by this worker, from its first process to its last (restarts included): what the
+ * sampler, the limits, the control channel and the kill paths share.
+ */
 export class RunningJob {
   readonly id: string;
-  readonly pgid: number;
-  readonly startedAt: number;
   readonly job: Job<JobData>;
   readonly limits: RunLimits;
+  readonly startedAt = Date.now();
   /** Adds a system line to the job's log. */
   readonly log: (line: string) => void;
+  /** Process group of the command now running; null between restarts. */
+  pgid: number | null = null;
   latest: Sample | undefined;
   peakRssBytes: number | null = null;
   cpuSeconds: number | null = null;
   #stopOutcome: StopOutcome | undefined;
   #stopping: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
 
-  constructor(init: { id: string; pgid: number; startedAt: number; job: Job<JobData>; limits: RunLimits; log: (line: string) => void }) {
+  constructor(init: { id: string; job: Job<JobData>; limits: RunLimits; log: (line: string) => void }) {
     this.id = init.id;
-    this.pgid = init.pgid;
-    this.startedAt = init.startedAt;
     this.job = init.job;
     this.limits = init.limits;
     this.log = init.log;
@@ -53,9 +56,22 @@ export class RunningJob {
     this.cpuSeconds = (this.cpuSeconds ?? 0) + cpuSecondsDelta;
   }
 
+  /** Waits `ms` (a restart delay); a stop ends the wait early. */
+  sleep(ms: number): Promise<void> {
+    if (this.#stopOutcome) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
   /**
    * Kills every process of the job (signal, then SIGKILL after the grace period) and makes its
-   * exit report `outcome`. The first stop wins; later calls wait for it.
+   * end report `outcome`. The first stop wins; later calls wait for it.
    */
   stop(outcome: StopOutcome, options: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<void> {
     if (!this.#stopping) {
@@ -64,6 +80,7 @@ export class RunningJob {
       this.#stopping = killJobProcesses(this.id, this.pgid, options).then((left) => {
         if (left > 0) this.log(`[kingly] ${left} process(es) of the job could not be killed`);
       });
+      this.#wake?.();
     }
     return this.#stopping;
   }

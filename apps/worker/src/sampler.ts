@@ -73,7 +73,7 @@ export class Sampler {
           peakRssBytes: job.peakRssBytes ?? rss,
           cpuSeconds: Math.round((job.cpuSeconds ?? 0) * 100) / 100,
         });
-        updates.push(job.job.updateProgress({ ...sample, pid: job.pgid, peakRssBytes: job.peakRssBytes, cpuSeconds: job.cpuSeconds }).catch(() => {}));
+        updates.push(job.job.updateProgress({ ...sample, pid: job.pgid ?? undefined, peakRssBytes: job.peakRssBytes, cpuSeconds: job.cpuSeconds }).catch(() => {}));
         const max = job.limits.maxMemoryBytes;
         if (max !== undefined && rss > max) {
           void job.stop({ state: 'memory-limit', signal: 'SIGKILL', reason: `memory use ${formatBytes(rss)} (${rss} bytes) passed the limit ${formatBytes(max)} (${max} bytes)` }, { signal: 'SIGKILL' });

@@ -28,11 +28,11 @@ export async function checkCwd(cwd: string): Promise<void> {
  * Starts the job's command in a new session and process group (pgid = pid), with the job's
  * environment over the worker's plus KINGLY_JOB_ID, so every process of the job can be found.
  */
-export function spawnCommand(jobId: string, spec: JobSpec, cwd: string): SpawnedProcess {
+export function spawnCommand(jobId: string, spec: JobSpec, cwd: string, extraEnv: Record<string, string> = {}): SpawnedProcess {
   const [file, args] = spec.command !== undefined ? ['/bin/sh', ['-c', spec.command]] : [spec.argv![0]!, spec.argv!.slice(1)];
   return execa(file, args, {
     cwd,
-    env: { ...spec.env, KINGLY_JOB_ID: jobId },
+    env: { ...spec.env, ...extraEnv, KINGLY_JOB_ID: jobId },
     extendEnv: true,
     detached: true,
     stdin: 'ignore',

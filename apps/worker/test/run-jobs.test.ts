@@ -91,7 +91,8 @@ describe('running jobs', () => {
     const [okRecord, missingRecord] = await h.client.waitForJobs([ok!, missing!], { timeoutMs: 15_000 });
     expect(okRecord!.state).toBe('succeeded');
     expect(await logLines(h.client, ok!)).toEqual(['stdout:$HOME a b']);
-    expect(missingRecord, JSON.stringify(missingRecord)).toMatchObject({ state: 'spawn-failed' });
+    const bullJob = await (await h.client.queue()).getJob(missing!);
+    expect(missingRecord, JSON.stringify([missingRecord.state, bullJob?.failedReason, bullJob?.stacktrace])).toMatchObject({ state: 'spawn-failed' });
     expect(missingRecord!.reason).toMatch(/ENOENT/);
   });
 

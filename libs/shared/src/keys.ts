@@ -22,6 +22,10 @@ export interface KinglyKeys {
   readonly runningPattern: string;
   /** Sorted set of jobs whose worker was lost and that wait for BullMQ to let them be retried. */
   readonly lostRetries: string;
+  /** Set of the jobs of a group that hold a run slot (for groupConcurrency). */
+  groupSlots(group: string): string;
+  /** Hash port → jobId: ports handed to jobs on a host. */
+  ports(host: string): string;
   /** Pub/sub channel a worker listens on for control messages (kill). */
   control(workerId: string): string;
 }
@@ -40,6 +44,8 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     running: (host) => `${prefix}:running:${host}`,
     runningPattern: `${prefix}:running:*`,
     lostRetries: `${prefix}:lost-retries`,
+    groupSlots: (group) => `${prefix}:group-slots:${group}`,
+    ports: (host) => `${prefix}:ports:${host}`,
     control: (workerId) => `${prefix}:control:${workerId}`,
   };
 }

@@ -9,7 +9,7 @@ import { redactRepo } from './git-names.js';
 // place that knows the layout.
 
 const NUMBER_FIELDS = [
-  'exitCode', 'pid', 'pgid', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount',
+  'exitCode', 'pid', 'pgid', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount', 'restarts', 'port',
 ] as const;
 const TIME_FIELDS = ['createdAt', 'startedAt', 'finishedAt'] as const;
 const STRING_FIELDS = ['signal', 'reason', 'host', 'workerId', 'cwd', 'group', 'repo', 'ref', 'commit', 'branch', 'worktreePath'] as const;
@@ -79,6 +79,8 @@ export function recordFromData(id: string, queue: string, data: JobData, state: 
     peakRssBytes: null,
     cpuSeconds: null,
     processCount: null,
+    restarts: 0,
+    port: null,
     repo: data.worktree ? redactRepo(data.worktree.repo) : null,
     ref: data.worktree ? (data.worktree.ref ?? 'HEAD') : null,
     commit: null,
@@ -121,6 +123,8 @@ export function recordFromHash(id: string, hash: RecordHash, base?: JobRecord): 
     peakRssBytes: num(hash.peakRssBytes),
     cpuSeconds: num(hash.cpuSeconds),
     processCount: num(hash.processCount),
+    restarts: num(hash.restarts) ?? 0,
+    port: num(hash.port),
     repo: str(hash.repo) ?? base?.repo ?? null,
     ref: str(hash.ref) ?? base?.ref ?? null,
     commit: str(hash.commit) ?? base?.commit ?? null,

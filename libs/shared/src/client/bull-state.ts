@@ -18,12 +18,17 @@ export function stateFromBull(bullState: string): JobState {
   }
 }
 
-/** The BullMQ states that can hold jobs in a kingly state. */
+/**
+ * The BullMQ states that can hold jobs in a kingly state, in lifecycle order: jobs only move
+ * forward, so reading the states in this order sees a moving job at least once.
+ */
 export function bullTypesFor(state: JobState | undefined): JobType[] {
   if (state === undefined) return [...QUEUED_TYPES, 'active', 'completed', 'failed'];
+  // A worker writes the record first and BullMQ moves the job a moment later: an active job may
+  // already have ended.
   if (state === 'queued') return QUEUED_TYPES;
   if (state === 'running') return ['active'];
-  if (state === 'succeeded') return ['completed'];
-  // Every other terminal state fails the BullMQ job; a job waiting for a retry is queued again.
-  return ['failed'];
+  if (state === 'succeeded') return ['active', 'completed'];
+  // Every other terminal state fails the BullMQ job.
+  return ['active', 'failed'];
 }

@@ -18,7 +18,12 @@ export async function findJob(ctx: ClientContext, id: string): Promise<JobRecord
   for (const name of await ctx.knownQueues()) {
     const queue = await ctx.queue(name);
     const job = (await queue.getJob(id)) as Job<JobData> | undefined;
-    if (job) return recordFromBullJob(name, job, await job.getState());
+    if (!job) continue;
+    const bullState = await job.getState();
+    // The worker writes the record before BullMQ moves the job: if it moved since we read the
+    // hash, the record is there now.
+    const fresh = bullState === 'completed' || bullState === 'failed' || bullState === 'active' ? await redis.hgetall(ctx.keys.job(id)) : undefined;
+    return recordFromBullJob(name, job, bullState, fresh);
   }
   return undefined;
 }
@@ -60,14 +65,16 @@ export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}
   const window = filtered ? Math.max(limit * 4, 1000) : limit;
   const queues = options.queue ? [options.queue] : await ctx.knownQueues();
   const redis = await ctx.redis();
-  const found: Array<{ queue: string; job: Job<JobData>; bullState: string }> = [];
+  // By id: a job that moved while we read is seen twice; the later state wins.
+  const byId = new Map<string, { queue: string; job: Job<JobData>; bullState: string }>();
   for (const name of queues) {
     const queue = await ctx.queue(name);
     for (const type of bullTypesFor(options.state)) {
       const jobs = (await queue.getJobs([type], 0, window - 1)) as Array<Job<JobData> | undefined>;
-      for (const job of jobs) if (job?.id) found.push({ queue: name, job, bullState: type });
+      for (const job of jobs) if (job?.id) byId.set(job.id, { queue: name, job, bullState: type });
     }
   }
+  const found = [...byId.values()];
   const pipeline = redis.pipeline();
   for (const { job } of found) pipeline.hgetall(ctx.keys.job(job.id!));
   const hashes = (await pipeline.exec()) ?? [];

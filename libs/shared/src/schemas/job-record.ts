@@ -34,6 +34,10 @@ export const jobRecordSchema = z.object({
   peakRssBytes: count,
   cpuSeconds: count,
   processCount: count,
+  /** Times the command was started again (restart policy). */
+  restarts: z.number(),
+  /** The TCP port handed to the job as PORT, if it asked for one. */
+  port: count,
   /** Worktree jobs: the repository (credentials hidden), the ref asked for, the sha checked out, the branch and the checkout's path. */
   repo: z.string().nullable(),
   ref: z.string().nullable(),

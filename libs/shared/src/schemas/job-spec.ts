@@ -39,6 +39,20 @@ export const worktreeSpecSchema = z
   })
   .strict();
 
+/** When the worker starts a job's command again after it exits (dev servers). */
+export const restartPolicySchema = z
+  .object({
+    /** `always`: after any exit; `on-failure`: after a non-zero exit or a signal; `never`. */
+    policy: z.enum(['always', 'on-failure', 'never']),
+    /** Restarts allowed in all; past them the job ends with the last exit. @default 10 */
+    maxRestarts: z.number().int().min(0).max(10_000).optional(),
+    /** Wait before the first restart, ms; doubles after each quick crash, up to 30 s. @default 1000 */
+    delayMs: z.number().int().min(0).max(600_000).optional(),
+  })
+  .strict();
+
+const tcpPort = z.number().int().min(1).max(65_535);
+
 /** What a client asks for. Parsed on enqueue and again in the worker. */
 export const jobSpecSchema = z
   .object({
@@ -60,6 +74,14 @@ export const jobSpecSchema = z
     limits: runLimitsSchema.optional(),
     /** How many times to run the job in all when it fails or its worker is lost. @default 1 */
     attempts: z.number().int().min(1).max(100).optional(),
+    /** At most this many jobs of the same group run at once, over all workers. Needs `group`. @default undefined (no cap) */
+    groupConcurrency: z.number().int().min(1).max(10_000).optional(),
+    /** When this job fails, cancel the rest of its group (their trees killed). Needs `group`. @default false */
+    failFast: z.boolean().optional(),
+    /** Start the command again when it exits (dev servers); see RestartPolicy. @default undefined (never) */
+    restart: restartPolicySchema.optional(),
+    /** Give the command a free TCP port from this inclusive range, as PORT. @default undefined (no port) */
+    portRange: z.tuple([tcpPort, tcpPort]).optional(),
     /** Run in a fresh git worktree; see WorktreeSpec. Excludes `cwd`. @default undefined (run in cwd) */
     worktree: worktreeSpecSchema.optional(),
   })
@@ -67,6 +89,14 @@ export const jobSpecSchema = z
   .refine((spec) => (spec.command === undefined) !== (spec.argv === undefined), {
     message: 'give exactly one of command (a shell string) or argv (an array)',
     path: ['command'],
+  })
+  .refine((spec) => spec.group !== undefined || (spec.groupConcurrency === undefined && spec.failFast === undefined), {
+    message: 'groupConcurrency and failFast need a group',
+    path: ['group'],
+  })
+  .refine((spec) => spec.portRange === undefined || spec.portRange[0] <= spec.portRange[1], {
+    message: 'the first port of the range must not be above the second',
+    path: ['portRange'],
   })
   .refine((spec) => spec.cwd === undefined || spec.worktree === undefined, {
     message: 'give cwd or worktree, not both (use worktree.subdir for a directory inside the checkout)',
@@ -76,6 +106,7 @@ export const jobSpecSchema = z
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type RunLimits = z.infer<typeof runLimitsSchema>;
 export type WorktreeSpec = z.infer<typeof worktreeSpecSchema>;
+export type RestartPolicy = z.infer<typeof restartPolicySchema>;
 
 /** What is stored as the BullMQ job's data: the parsed spec and when it was made. */
 export interface JobData extends JobSpec {
