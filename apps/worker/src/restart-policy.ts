@@ -19,5 +19,5 @@ export function restartDelay(
   if (policy.policy === 'on-failure' && outcome.state === 'succeeded') return undefined;
   if (restarts >= (policy.maxRestarts ?? 10)) return undefined;
   const base = policy.delayMs ?? 1000;
-  return Math.min(MAX_DELAY_MS, base * 2 ** Math.max(0, quickCrashes));
+  return Math.min(Math.max(MAX_DELAY_MS, base), base * 2 ** Math.max(0, quickCrashes));
 }

@@ -46,7 +46,7 @@ export const restartPolicySchema = z
     policy: z.enum(['always', 'on-failure', 'never']),
     /** Restarts allowed in all; past them the job ends with the last exit. @default 10 */
     maxRestarts: z.number().int().min(0).max(10_000).optional(),
-    /** Wait before the first restart, ms; doubles after each quick crash, up to 30 s. @default 1000 */
+    /** Wait before the first restart, ms; doubles after each quick crash, up to 30 s (or this, if longer). @default 1000 */
     delayMs: z.number().int().min(0).max(600_000).optional(),
   })
   .strict();
