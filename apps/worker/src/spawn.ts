@@ -29,7 +29,8 @@ export async function checkCwd(cwd: string): Promise<void> {
  * environment over the worker's plus KINGLY_JOB_ID, so every process of the job can be found.
  */
 export function spawnCommand(jobId: string, spec: JobSpec, cwd: string, extraEnv: Record<string, string> = {}): SpawnedProcess {
-  const [file, args] = spec.command !== undefined ? ['/bin/sh', ['-c', spec.command]] : [spec.argv![0]!, spec.argv!.slice(1)];
+  // '--' so a command that starts with a dash is not read as an option of sh.
+  const [file, args] = spec.command !== undefined ? ['/bin/sh', ['-c', '--', spec.command]] : [spec.argv![0]!, spec.argv!.slice(1)];
   return execa(file, args, {
     cwd,
     env: { ...spec.env, ...extraEnv, KINGLY_JOB_ID: jobId },

@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { withClient } from '../context.js';
+import { addGlobalOptions, integer, queueName } from '../options.js';
+import { printJson, write } from '../output/write.js';
+
+interface JobsOptions {
+  readonly state?: string;
+  readonly limit: number;
+  readonly queue?: string;
+  readonly json?: boolean;
+}
+
+export function jobsCommand(): Command {
+  const command = new Command('jobs')
+    .summary('list jobs, newest first')
+    .description('List jobs of every queue, newest first.')
+    .option('--state <state>', 'only jobs in this state: queued, running, succeeded, failed, cancelled, timed-out, memory-limit, spawn-failed or worker-lost')
+    .option('--limit <n>', 'at most this many', integer(1, 100_000), 50)
+    .option('--queue <queue>', 'only jobs of this queue (default: every queue)', queueName)
+    .option('--json', 'print an array of job records')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ kingly jobs
+  $ kingly jobs --state failed --limit 10
+  $ kingly jobs --json | jq '.[0].exitCode'`,
+    );
+  addGlobalOptions(command);
+  return command.action(async (options: JobsOptions, cmd: Command) => {
+    const { badInput, JOB_STATES } = await import('@kingly/cmd');
+    const state = options.state;
+    if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
+      throw badInput(`--state must be one of ${JOB_STATES.join(', ')}; got '${state}'`);
+    }
+    await withClient(cmd, async (client) => {
+      const jobs = await client.listJobs({
+        limit: options.limit,
+        ...(state !== undefined ? { state: state as (typeof JOB_STATES)[number] } : {}),
+        ...(options.queue !== undefined ? { queue: options.queue } : {}),
+      });
+      if (options.json) return printJson(jobs);
+      if (jobs.length === 0) return write(process.stderr, `no jobs${state ? ` in state ${state}` : ''}\n`);
+      const [{ formatTable }, { JOB_TABLE_HEAD, jobRow }] = await Promise.all([
+        import('../output/table.js'),
+        import('../output/format-job.js'),
+      ]);
+      const now = Date.now();
+      await write(process.stdout, formatTable(JOB_TABLE_HEAD, jobs.map((j) => jobRow(j, now))));
+    });
+  });
+}

@@ -1,0 +1,56 @@
+import { Command } from 'commander';
+import { withClient } from '../context.js';
+import { ExitRequest } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { addGlobalOptions, integer } from '../options.js';
+
+interface LogsOptions {
+  readonly follow?: boolean;
+  readonly tail?: number;
+  readonly json?: boolean;
+}
+
+export function logsCommand(): Command {
+  const command = new Command('logs')
+    .summary("print a job's output")
+    .description(
+      "Print a job's output: its stdout lines on stdout, its stderr lines and kingly's notes on stderr.",
+    )
+    .argument('<id>', 'job id')
+    .option('-f, --follow', 'keep printing until the job has finished')
+    .option('--tail <n>', 'start with only the last N lines', integer(0))
+    .option('--json', 'print one JSON object per line: {"id","stream","line","ts"}')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ kingly logs lq3x9k001ab2c
+  $ kingly logs -f --tail 20 lq3x9k001ab2c
+  $ kingly logs --json lq3x9k001ab2c | jq -r 'select(.stream=="stderr") | .line'`,
+    );
+  addGlobalOptions(command);
+  return command.action(async (id: string, options: LogsOptions, cmd: Command) => {
+    await withClient(cmd, async (client) => {
+      await client.getJob(id); // an unknown id is an error, not an empty log
+      const [{ readJobLog }, { LogPrinter }, { interruptSignal }] = await Promise.all([
+        import('../follow-job.js'),
+        import('../output/log-printer.js'),
+        import('../interrupt.js'),
+      ]);
+      const printer = new LogPrinter({ json: options.json === true });
+      const interrupt = interruptSignal();
+      try {
+        await readJobLog(client, id, {
+          follow: options.follow === true,
+          ...(options.tail !== undefined ? { tail: options.tail } : {}),
+          onEntry: (entry) => printer.add(entry),
+          signal: interrupt.signal,
+        });
+        await printer.flush();
+      } finally {
+        interrupt.dispose();
+      }
+      if (interrupt.signal.aborted) throw new ExitRequest(ExitCode.INTERRUPTED);
+    });
+  });
+}

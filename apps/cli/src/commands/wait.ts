@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { withClient } from '../context.js';
+import { ExitRequest } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { addGlobalOptions } from '../options.js';
+import { printJson, write } from '../output/write.js';
+
+interface WaitCommandOptions {
+  readonly timeout?: string;
+  readonly json?: boolean;
+}
+
+export function waitCommand(): Command {
+  const command = new Command('wait')
+    .summary('wait for jobs to finish')
+    .description(
+      "Wait until every job given has finished, then exit with the job's exit code (128+n for\n" +
+        'signal n, 1 for another failure). With several jobs: the code of the first, in the order ' +
+        'given, that did not succeed, or 0. Exits 1 if --timeout passes first.',
+    )
+    .argument('<id...>', 'job ids')
+    .option('--timeout <duration>', 'give up after this long: 500ms, 30s, 10m, 2h')
+    .option('--json', 'print the final job records as a JSON array')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ id=$(kingly run make test) && kingly wait "$id" && echo passed
+  $ kingly wait --timeout 10m $(kingly run 'sleep 1') $(kingly run 'sleep 2')`,
+    );
+  addGlobalOptions(command);
+  return command.action(async (ids: string[], options: WaitCommandOptions, cmd: Command) => {
+    const { exitCodeFor, parseDuration } = await import('@kingly/cmd');
+    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
+    const unique = [...new Set(ids)];
+    const code = await withClient(cmd, async (client) => {
+      for (const id of unique) await client.getJob(id); // unknown ids fail before any waiting
+      const { interruptSignal } = await import('../interrupt.js');
+      const interrupt = interruptSignal();
+      try {
+        const records = await client
+          .waitForJobs(unique, { signal: interrupt.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
+          .catch((error: unknown) => {
+            if (interrupt.signal.aborted) throw new ExitRequest(ExitCode.INTERRUPTED);
+            throw error;
+          });
+        if (options.json) await printJson(records);
+        const failed = records.filter((r) => r.state !== 'succeeded');
+        if (!options.json && unique.length > 1) {
+          for (const r of failed) {
+            await write(process.stderr, `kingly: job ${r.id} ${r.state} (exit ${exitCodeFor(r)})\n`);
+          }
+        }
+        return failed.length > 0 ? exitCodeFor(failed[0]!) : ExitCode.OK;
+      } finally {
+        interrupt.dispose();
+      }
+    });
+    if (code !== ExitCode.OK) throw new ExitRequest(code);
+  });
+}

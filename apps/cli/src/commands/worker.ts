@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { loadConfig, redisUrlFor } from '../context.js';
+import { addGlobalOptions, integer, queueName } from '../options.js';
+
+interface WorkerCommandOptions {
+  readonly concurrency?: number;
+  readonly queue?: string;
+  readonly grace?: string;
+}
+
+export function workerCommand(): Command {
+  const command = new Command('worker')
+    .summary('take jobs from a queue and run them')
+    .description(
+      'Run a worker in the foreground: it takes jobs from the queue and runs each in its own process ' +
+        'group. On SIGTERM or Ctrl-C it stops taking jobs, gives running ones the grace period, then ' +
+        'kills what is left. A worker on another machine needs nothing but the Redis URL.',
+    )
+    .option('--concurrency <n>', 'jobs to run at once (default: the number of CPU cores)', integer(1, 10_000))
+    .option('--queue <queue>', 'queue to take jobs from (default: $KINGLY_QUEUE or "commands")', queueName)
+    .option('--grace <duration>', 'on shutdown, how long running jobs may go on: 500ms, 30s, 10m (default: 10s)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ kingly worker
+  $ KINGLY_REDIS_URL=redis://10.0.0.5:6379 kingly worker --concurrency 4 --queue builds --grace 30s`,
+    );
+  addGlobalOptions(command);
+  return command.action(async (options: WorkerCommandOptions, cmd: Command) => {
+    const { parseDuration } = await import('@kingly/cmd');
+    const shutdownGraceMs = options.grace === undefined ? undefined : parseDuration(options.grace, '--grace');
+    const config = await loadConfig(cmd, options.queue !== undefined ? { queue: options.queue } : {});
+    // With no Redis configured, work for the local stack (its Redis only: this is the worker).
+    const redisUrl = await redisUrlFor(config, 'redis');
+    const { runWorkerMain } = await import('@kingly/worker');
+    await runWorkerMain({
+      redisUrl,
+      queue: config.queue,
+      prefix: config.prefix,
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(shutdownGraceMs !== undefined ? { shutdownGraceMs } : {}),
+    });
+  });
+}

@@ -1,0 +1,71 @@
+import type { JobRecord, WorkerInfo } from '@kingly/cmd';
+import { formatBytes, formatDuration } from '@kingly/cmd';
+
+const dash = '-';
+
+/** "12s ago", "3m04s ago" — how long since an ISO time. */
+export function ago(iso: string | null, now = Date.now()): string {
+  if (!iso) return dash;
+  const ms = now - Date.parse(iso);
+  return ms < 1000 ? 'just now' : `${formatDuration(ms)} ago`;
+}
+
+/** Cuts text to `max` characters with an ellipsis, on one line. */
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ');
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+const exitText = (r: JobRecord): string => (r.exitCode !== null ? String(r.exitCode) : r.signal ?? dash);
+
+/** The running time of a job: its duration when done, the time so far while running. */
+function durationText(r: JobRecord, now: number): string {
+  if (r.durationMs !== null) return formatDuration(r.durationMs);
+  if (r.state === 'running' && r.startedAt) return formatDuration(now - Date.parse(r.startedAt));
+  return dash;
+}
+
+/** The command as a table shows it: `[name] command` when the job was given a name. */
+const commandText = (r: JobRecord): string => clip(r.name && r.name !== r.command ? `[${r.name}] ${r.command}` : r.command, 60);
+
+export const JOB_TABLE_HEAD = ['ID', 'STATE', 'EXIT', 'DURATION', 'CREATED', 'COMMAND'] as const;
+
+export function jobRow(r: JobRecord, now = Date.now()): string[] {
+  return [r.id, r.state, exitText(r), durationText(r, now), ago(r.createdAt, now), commandText(r)];
+}
+
+export const WORKER_TABLE_HEAD = ['WORKER', 'HOST', 'PID', 'QUEUE', 'RUNNING', 'LAST SEEN'] as const;
+
+export function workerRow(w: WorkerInfo, now = Date.now()): string[] {
+  return [w.id, w.host, String(w.pid), w.queue, `${w.running}/${w.concurrency}`, `${ago(w.lastSeenAt, now)}${w.alive ? '' : ' (dead)'}`];
+}
+
+/** `kingly show`: one "key: value" line per field that says something. */
+export function jobDetails(r: JobRecord): string {
+  const fields: Array<[string, string | null]> = [
+    ['id', r.id],
+    ['name', r.name !== r.command ? r.name : null],
+    ['command', r.argv ? JSON.stringify(r.argv) : r.command],
+    ['state', r.state],
+    ['exit code', r.exitCode === null ? null : String(r.exitCode)],
+    ['signal', r.signal],
+    ['reason', r.reason],
+    ['queue', r.queue],
+    ['cwd', r.cwd],
+    ['group', r.group],
+    ['tags', r.tags.length > 0 ? r.tags.join(', ') : null],
+    ['host', r.host],
+    ['worker', r.workerId],
+    ['pid', r.pid === null ? null : `${r.pid}${r.pgid !== null ? ` (group ${r.pgid})` : ''}`],
+    ['attempt', r.attempts > 1 ? `${r.attempt} of ${r.attempts}` : null],
+    ['created', r.createdAt],
+    ['started', r.startedAt],
+    ['finished', r.finishedAt],
+    ['duration', r.durationMs === null ? null : formatDuration(r.durationMs)],
+    ['cpu', r.cpuSeconds === null ? null : `${r.cpuSeconds.toFixed(2)}s`],
+    ['peak memory', r.peakRssBytes === null ? null : formatBytes(r.peakRssBytes)],
+  ];
+  const shown = fields.filter((f): f is [string, string] => f[1] !== null && f[1] !== '');
+  const width = Math.max(...shown.map(([k]) => k.length)) + 1;
+  return shown.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n') + '\n';
+}

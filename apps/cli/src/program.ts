@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { downCommand } from './commands/down.js';
+import { jobsCommand } from './commands/jobs.js';
+import { logsCommand } from './commands/logs.js';
+import { runCommand } from './commands/run.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { upCommand } from './commands/up.js';
+import { waitCommand } from './commands/wait.js';
+import { workerCommand } from './commands/worker.js';
+import { UsageError } from './errors.js';
+import { addGlobalOptions } from './options.js';
+
+const version = (): string => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+};
+
+/** `kingly run`, `kingly` … — how a command is named in hints. */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Commander's mistakes become UsageErrors that main prints as one line (no help dump). */
+function reportUsageErrors(command: Command): void {
+  command.configureOutput({ outputError: () => {} });
+  command.exitOverride((error) => {
+    throw new UsageError(error, commandPath(command));
+  });
+  for (const sub of command.commands) reportUsageErrors(sub);
+}
+
+/** The whole `kingly` command line. Defining it loads nothing heavy: commands import on use. */
+export function buildProgram(): Command {
+  const program = new Command('kingly')
+    .description('Run shell commands on workers through Redis: every command tracked, logs streamed, trees killed.')
+    .version(version(), '-V, --version', 'print the version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+With no Redis configured (--redis-url, KINGLY_REDIS_URL or kingly.config.json), kingly starts a
+private local stack (redis-server + a worker) under KINGLY_HOME, default ~/.kingly.
+
+Examples:
+  $ kingly run -f 'npm test'          # run it on a worker, print its output, exit with its code
+  $ kingly jobs --state failed
+  $ kingly logs <id>
+  $ kingly status`,
+    );
+  addGlobalOptions(program);
+  for (const command of [
+    runCommand(),
+    jobsCommand(),
+    showCommand(),
+    logsCommand(),
+    waitCommand(),
+    statusCommand(),
+    workerCommand(),
+    upCommand(),
+    downCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  reportUsageErrors(program);
+  return program;
+}

@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { KinglyClient } from '@kingly/cmd';
+import { waitFor } from '@kingly/testing';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}
+
+/** The built binary, run as a user runs it. */
+export const KINGLY_BIN = fileURLToPath(new URL('../bin/kingly.js', import.meta.url));
+
+/** The environment of this test process without any KINGLY_* setting (so each test sets its own). */
+export function cleanEnv(extra: Record<string, string | undefined>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('KINGLY_')) env[key] = value;
+  return { ...env, ...extra };
+}
+
+export interface KinglyResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `kingly …` to the end and returns what it printed (never throws on a non-zero exit). */
+export async function kingly(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<KinglyResult> {
+  const result = await execa(process.execPath, [KINGLY_BIN, ...args], {
+    env,
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    timeout: options.timeoutMs ?? 60_000,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  if (result.timedOut) throw new Error(`kingly ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000}ms`);
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** Lines of output, without the empty one after the final newline. */
+export const lines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
+export interface WorkerProcess {
+  readonly process: ResultPromise;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `kingly worker` as a separate process and waits for its heartbeat. */
+export async function startWorkerProcess(env: Record<string, string | undefined>, args: readonly string[] = []): Promise<WorkerProcess> {
+  const child = execa(process.execPath, [KINGLY_BIN, 'worker', ...args], { env, extendEnv: false, reject: false, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const pid = child.pid!;
+  const client = new KinglyClient({ redisUrl: env.KINGLY_REDIS_URL!, prefix: env.KINGLY_PREFIX! });
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`kingly worker exited ${child.exitCode}: ${stderr}`);
+        return (await client.listWorkers()).some((w) => w.pid === pid && w.alive);
+      },
+      { timeoutMs: 30_000, message: `the heartbeat of kingly worker (pid ${pid})` },
+    );
+  } finally {
+    await client.close();
+  }
+  return {
+    process: child,
+    pid,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await child;
+    },
+  };
+}
