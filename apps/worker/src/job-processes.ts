@@ -1,17 +1,21 @@
-import { readJobCookie, readProcTable, type ProcInfo } from './proc-table.js';
+import { freshProcTable, readJobCookie, type ProcInfo } from './proc-table.js';
 
 /** Which job (if any) each process belongs to, cached by pid and start time (a process's env never changes). */
 export class CookieCache {
   readonly #cache = new Map<string, string | null>();
 
   async jobOf(proc: ProcInfo): Promise<string | null> {
-    const key = `${proc.pid}:${proc.startTime}`;
-    let job = this.#cache.get(key);
+    let job = this.cached(proc);
     if (job === undefined) {
       job = (await readJobCookie(proc.pid)) ?? null;
-      this.#cache.set(key, job);
+      this.#cache.set(`${proc.pid}:${proc.startTime}`, job);
     }
     return job;
+  }
+
+  /** What jobOf would answer from the cache alone (undefined: not read yet). */
+  cached(proc: ProcInfo): string | null | undefined {
+    return this.#cache.get(`${proc.pid}:${proc.startTime}`);
   }
 
   /** Forgets processes that are gone. */
@@ -42,7 +46,9 @@ export async function jobProcesses(
       owner.set(proc.pid, byGroup);
       continue;
     }
-    const cookie = await cookies.jobOf(proc);
+    // Most processes are known already: no await (one microtask per process) for those.
+    const known = cookies.cached(proc);
+    const cookie = known !== undefined ? known : await cookies.jobOf(proc);
     if (cookie && ids.has(cookie)) owner.set(proc.pid, cookie);
   }
   // Descendants of owned processes that dropped the cookie (env -i) still belong to the job.
@@ -68,8 +74,11 @@ export async function jobProcesses(
   return result;
 }
 
-/** A fresh snapshot of one job's processes (for killing: never from a cache of the table). */
+/**
+ * A fresh snapshot of one job's processes (for killing: never from a cache of the table; the read
+ * starts after this call, shared with snapshots asked for in the same turn of the event loop).
+ */
 export async function snapshotJob(jobId: string, pgid: number | null, cookies: CookieCache = new CookieCache()): Promise<ProcInfo[]> {
-  const table = await readProcTable();
+  const table = await freshProcTable();
   return (await jobProcesses(table, [{ id: jobId, pgid }], cookies)).get(jobId) ?? [];
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pidsWithEnv, tempDir, waitFor } from '@kingly/testing';
+import { makeRepo, pidsWithEnv, tempDir, waitFor, type TestRepo } from '@kingly/testing';
 import { createHarness, exited, logLines, spawnWorkerProcess, type Harness } from './harness.js';
-import { leftUnder, makeRepo, type TestRepo } from './worktree-fixtures.js';
+import { leftUnder } from './worktree-fixtures.js';
 
 // Short heartbeats and locks so the dead worker is noticed in seconds.
 const fast = { heartbeatMs: 300, reapIntervalMs: 300, lockDurationMs: 1500 };
@@ -41,8 +41,9 @@ describe('worktrees after a worker crash', () => {
       expect(repo.branches()).toEqual(['crashed', 'main']);
 
       await h.startWorker({ ...fast, home });
-      await waitFor(() => !existsSync(path) && repo.worktrees() === before, { timeoutMs: 20_000, message: 'the restarted worker to remove the worktree' });
-      expect(leftUnder(join(home, 'worktrees'))).toEqual([]);
+      await waitFor(() => leftUnder(join(home, 'worktrees')).length === 0, { timeoutMs: 20_000, message: 'the restarted worker to remove the worktree' });
+      expect(existsSync(path)).toBe(false);
+      expect(repo.worktrees()).toBe(before);
       expect(repo.branches()).toEqual(['main']);
       const record = await h.client.waitForJob(id, { timeoutMs: 20_000 });
       expect(record.state).toBe('worker-lost');

@@ -58,7 +58,7 @@ describe('repository lock', () => {
   }, 60_000);
 
   it('is taken over from a holder that died holding it', async () => {
-    const holder = lockProcess(`await withRepoLock(${JSON.stringify(lockPath)}, async () => { console.log('held'); await new Promise(() => {}); });`);
+    const holder = lockProcess(`await withRepoLock(${JSON.stringify(lockPath)}, async () => { console.log('held'); await new Promise(() => setInterval(() => {}, 1000)); });`);
     children.push(holder.child);
     await waitFor(() => holder.output().includes('held'), { message: 'the other process to hold the lock' });
     let waitingFor: string | undefined;
@@ -75,7 +75,7 @@ describe('repository lock', () => {
   });
 
   it('gives up after its timeout, naming the holder', async () => {
-    const holder = lockProcess(`await withRepoLock(${JSON.stringify(lockPath)}, async () => { console.log('held'); await new Promise(() => {}); });`);
+    const holder = lockProcess(`await withRepoLock(${JSON.stringify(lockPath)}, async () => { console.log('held'); await new Promise(() => setInterval(() => {}, 1000)); });`);
     children.push(holder.child);
     await waitFor(() => holder.output().includes('held'), { message: 'the other process to hold the lock' });
     await expect(withRepoLock(lockPath, async () => {}, { timeoutMs: 300 })).rejects.toMatchObject({

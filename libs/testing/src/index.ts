@@ -3,3 +3,4 @@ export * from './redis-server.js';
 export * from './processes.js';
 export * from './fixtures.js';
 export * from './temp.js';
+export * from './git-repo.js';
