@@ -5,17 +5,34 @@ import {
   type JobData, type JobRecord, type KinglyKeys, type Outcome,
 } from '@kingly/cmd';
 
+const reapEntry = (record: JobRecord, procStartTime: number | null): string =>
+  JSON.stringify({ pgid: record.pgid, pid: record.pid, workerId: record.workerId!, procStartTime } satisfies ReapEntry);
+
 /**
- * Writes the running record, the `started` event and the crash-reaping entry in one MULTI, and
- * returns the signal of a cancel requested meanwhile, if any.
+ * The job is taken: running on this worker, its workspace being prepared. Written before anything
+ * is spawned so a cancel can find the worker and a reaper the job. Returns the signal of a cancel
+ * requested meanwhile, if any.
  */
-export async function recordStarted(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord, procStartTime: number | null): Promise<string | null> {
+export async function recordPreparing(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord): Promise<string | null> {
   const multi = redis.multi();
   // A retried job starts clean: nothing of the previous attempt's outcome stays.
-  multi.hdel(keys.job(record.id), 'reason', 'restarts', 'port', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount');
+  multi.hdel(keys.job(record.id), 'reason', 'restarts', 'port', 'pid', 'pgid', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount');
   multi.hset(keys.job(record.id), { ...specToHash(record.id, record.queue, data), ...recordToHash(record) });
+  multi.hset(keys.running(record.host!), record.id, reapEntry(record, null));
+  multi.hget(keys.job(record.id), CANCEL_FIELD);
+  const results = await multi.exec();
+  return (results?.at(-1)?.[1] as string | null | undefined) ?? null;
+}
+
+/**
+ * The command's process exists: its pid and workspace on the record, the `started` event, the
+ * reaping entry. Returns the signal of a cancel requested meanwhile, if any.
+ */
+export async function recordStarted(redis: Redis, keys: KinglyKeys, record: JobRecord, procStartTime: number | null): Promise<string | null> {
+  const multi = redis.multi();
+  multi.hset(keys.job(record.id), recordToHash(record));
   multi.xadd(keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...Object.entries(eventFields('started', record)).flat());
-  multi.hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid!, pid: record.pid!, workerId: record.workerId!, procStartTime } satisfies ReapEntry));
+  multi.hset(keys.running(record.host!), record.id, reapEntry(record, procStartTime));
   multi.hget(keys.job(record.id), CANCEL_FIELD);
   const results = await multi.exec();
   return (results?.at(-1)?.[1] as string | null | undefined) ?? null;
@@ -26,7 +43,7 @@ export async function recordRestarted(redis: Redis, keys: KinglyKeys, record: Jo
   await redis
     .multi()
     .hset(keys.job(record.id), { pid: record.pid!, pgid: record.pgid!, restarts: record.restarts })
-    .hset(keys.running(record.host!), record.id, JSON.stringify({ pgid: record.pgid!, pid: record.pid!, workerId: record.workerId!, procStartTime } satisfies ReapEntry))
+    .hset(keys.running(record.host!), record.id, reapEntry(record, procStartTime))
     .exec();
 }
 

@@ -1,7 +1,8 @@
 /** What a worker leaves in `<prefix>:running:<host>` per running job, for reaping after a crash. */
 export interface ReapEntry {
-  readonly pgid: number;
-  readonly pid: number;
+  /** Null while the job's workspace is being prepared (no command process yet). */
+  readonly pgid: number | null;
+  readonly pid: number | null;
   readonly workerId: string;
   /** The leader's start time (clock ticks since boot); null when it could not be read. */
   readonly procStartTime: number | null;
@@ -10,7 +11,7 @@ export interface ReapEntry {
 export function parseReapEntry(text: string): ReapEntry | undefined {
   try {
     const value = JSON.parse(text) as ReapEntry;
-    return typeof value.pgid === 'number' && typeof value.workerId === 'string' ? value : undefined;
+    return typeof value.workerId === 'string' ? value : undefined;
   } catch {
     return undefined;
   }

@@ -76,7 +76,7 @@ export class Reaper {
   }
 
   async #killLeftovers(id: string, entry: ReapEntry): Promise<void> {
-    const leader = await readProc(entry.pid);
+    const leader = entry.pid === null ? undefined : await readProc(entry.pid);
     const leaderIsOurs = leader !== undefined && entry.procStartTime !== null && leader.startTime === entry.procStartTime;
     const left = await killJobProcesses(id, leaderIsOurs ? entry.pgid : null, { graceMs: 2000 });
     this.#o.log?.(`kingly worker: reaped job ${id} of dead worker ${entry.workerId}${left > 0 ? ` (${left} process(es) could not be killed)` : ''}`);

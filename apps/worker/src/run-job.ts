@@ -12,7 +12,7 @@ import { startProcess } from './run-process.js';
 import { RunningJob } from './running-job.js';
 import { SpawnError } from './spawn.js';
 import { prepareWorkspace } from './workspace.js';
-import { applyOutcome, recordFinished, recordRestarted, recordRetrying, recordStarted } from './job-records.js';
+import { applyOutcome, recordFinished, recordPreparing, recordRestarted, recordRetrying, recordStarted } from './job-records.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
 /** What every job run on a worker shares. */
@@ -73,6 +73,8 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
           }, timeoutMs);
     let port: number | undefined;
     try {
+      const cancelSignal = await recordPreparing(ctx.redis, ctx.keys, data, base);
+      if (cancelSignal) void running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
       const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line), ctx.options);
       try {
         const env: Record<string, string> = {};
@@ -89,7 +91,8 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
       // Whatever went wrong, the job gets a record and an outcome; a bug of ours says so.
       const reason = error instanceof SpawnError ? error.message : `kingly worker error: ${(error as Error)?.stack ?? String(error)}`;
       if (!(error instanceof SpawnError)) ctx.options.log(`kingly worker: job ${id}: ${reason}`);
-      outcome = { state: 'spawn-failed', reason };
+      // A setup killed by a cancel or a limit ends as that, not as a failure to start.
+      outcome = running.stopOutcome ? { ...running.stopOutcome } : { state: 'spawn-failed', reason };
     } finally {
       clearTimeout(timeout);
       ctx.running.delete(id);
@@ -122,18 +125,20 @@ async function runProcesses(
   let restarts = 0;
   let quickCrashes = 0;
   for (;;) {
+    // Stopped before (re)starting: while the workspace was prepared, or during a restart wait.
+    if (running.stopOutcome) return { outcome: { ...running.stopOutcome }, record: { ...record, restarts } };
     const startedAt = Date.now();
     const run = await startProcess(running, data, cwd, env, publisher, ctx.cookies);
     if (restarts === 0) {
       record = { ...record, pid: run.pid, pgid: run.pid, startedAt: new Date(startedAt).toISOString() };
-      const cancelSignal = await recordStarted(ctx.redis, ctx.keys, data, record, run.procStartTime);
+      const cancelSignal = await recordStarted(ctx.redis, ctx.keys, record, run.procStartTime);
       // A cancel that came while the job was being taken: honour it now.
       if (cancelSignal) void running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
     } else {
       record = { ...record, pid: run.pid, pgid: run.pid, restarts };
       await recordRestarted(ctx.redis, ctx.keys, record, run.procStartTime);
     }
-    let outcome = await run.finished;
+    const outcome = await run.finished;
     record = { ...record, peakRssBytes: running.peakRssBytes, cpuSeconds: running.cpuSeconds === null ? null : Math.round(running.cpuSeconds * 100) / 100 };
     quickCrashes = Date.now() - startedAt >= HEALTHY_RUN_MS ? 0 : quickCrashes + 1;
     const delay = running.stopOutcome ? undefined : restartDelay(data.restart, outcome, restarts, quickCrashes - 1);
@@ -141,10 +146,6 @@ async function runProcesses(
     restarts += 1;
     publisher.push('system', `[kingly] ${describe(outcome)}; restarting in ${formatDuration(delay)} (restart ${restarts} of at most ${data.restart?.maxRestarts ?? 10})`);
     await running.sleep(delay);
-    if (running.stopOutcome) {
-      outcome = { ...running.stopOutcome };
-      return { outcome, record: { ...record, restarts } };
-    }
   }
 }
 

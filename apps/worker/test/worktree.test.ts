@@ -161,6 +161,35 @@ describe('git worktree jobs', () => {
     expect(worktreesLeft()).toEqual([]);
   });
 
+  it('cancels a job while its worktree setup runs: setup killed, command never started, nothing left', async () => {
+    writeFileSync(join(repo.path, 'kingly.config.json'), JSON.stringify({ worktree: { setup: 'echo setting up; sleep 300' } }));
+    repo.commit('config', {});
+    await h.startWorker({ home });
+    const before = repo.worktrees();
+    const { id } = await h.client.enqueue({ command: 'echo never-runs', worktree: { repo: repo.path } });
+    await waitFor(async () => (await logLines(h.client, id)).includes('system:setting up'), { timeoutMs: 20_000, message: 'the setup to run' });
+    expect((await h.client.getJob(id)).state).toBe('running');
+    const { record, action } = await h.client.cancel(id, { graceMs: 500 });
+    expect(action).toBe('killed');
+    expect(record.state).toBe('cancelled');
+    expect(record.pid).toBeNull();
+    expect(await logLines(h.client, id)).not.toContain('stdout:never-runs');
+    expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
+    expect(repo.worktrees()).toBe(before);
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('ends timed-out when the timeout passes during setup', async () => {
+    writeFileSync(join(repo.path, 'kingly.config.json'), JSON.stringify({ worktree: { setup: 'sleep 300' } }));
+    repo.commit('config', {});
+    await h.startWorker({ home });
+    const { id } = await h.client.enqueue({ command: 'echo never-runs', worktree: { repo: repo.path }, limits: { timeoutMs: 1500 } });
+    const record = await h.client.waitForJob(id, { timeoutMs: 20_000 });
+    expect(record.state).toBe('timed-out');
+    expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
+    expect(worktreesLeft()).toEqual([]);
+  });
+
   it('works from a clone URL through a mirror it fetches before each use', async () => {
     await h.startWorker({ home });
     const origin = join(tmp.path, 'origin.git');
