@@ -32,6 +32,14 @@ export interface KinglyKeys {
 
 export const DEFAULT_PREFIX = 'kingly';
 
+/**
+ * Second segments kingly uses under the prefix. BullMQ's keys are `<prefix>:<queue>:…`, so a
+ * queue may not take one of these names.
+ */
+export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
+  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group-slots', 'ports', 'control',
+]);
+
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
   return {
     prefix,

@@ -1,4 +1,5 @@
 import { ErrorCodes, KinglyError } from '../errors.js';
+import { RESERVED_QUEUE_NAMES } from '../keys.js';
 import { EVENTS_MAXLEN } from '../finish-job.js';
 import { eventFields } from '../event-fields.js';
 import { newJobId } from '../ids.js';
@@ -29,6 +30,9 @@ export function parseSpec(spec: unknown, index?: number): JobSpec {
 export function validateQueueName(queue: string): string {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(queue)) {
     throw new KinglyError(ErrorCodes.BAD_INPUT, `queue must be letters, digits, '_', '.' or '-', got '${queue}'`);
+  }
+  if (RESERVED_QUEUE_NAMES.has(queue)) {
+    throw new KinglyError(ErrorCodes.BAD_INPUT, `queue '${queue}' is a name kingly uses for its own keys`, { hint: 'pick another queue name' });
   }
   return queue;
 }

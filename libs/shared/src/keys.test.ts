@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { createKeys, RESERVED_QUEUE_NAMES } from './keys.js';
+import { validateQueueName } from './client/enqueue.js';
+
+describe('Redis key names', () => {
+  it('are pinned: other tools and older workers read these exact names', () => {
+    const k = createKeys('kp');
+    expect(k.logs('J')).toBe('kp:logs:J');
+    expect(k.job('J')).toBe('kp:job:J');
+    expect(k.events).toBe('kp:events');
+    expect(k.queues).toBe('kp:queues');
+    expect(k.worker('W')).toBe('kp:worker:W');
+    expect(k.workers).toBe('kp:workers');
+    expect(k.running('H')).toBe('kp:running:H');
+    expect(k.runningPattern).toBe('kp:running:*');
+    expect(k.lostRetries).toBe('kp:lost-retries');
+    expect(k.groupSlots('G')).toBe('kp:group-slots:G');
+    expect(k.ports('H')).toBe('kp:ports:H');
+    expect(k.control('W')).toBe('kp:control:W');
+    expect(createKeys().events).toBe('kingly:events');
+  });
+
+  it('never share a second segment with a queue (BullMQ keys are <prefix>:<queue>:…)', () => {
+    const k = createKeys('kp');
+    const segments = [k.logs('x'), k.job('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.groupSlots('x'), k.ports('x'), k.control('x')]
+      .map((key) => key.split(':')[1]!);
+    for (const segment of segments) expect(RESERVED_QUEUE_NAMES.has(segment)).toBe(true);
+    for (const name of RESERVED_QUEUE_NAMES) expect(() => validateQueueName(name)).toThrow(/kingly uses/);
+    expect(validateQueueName('builds')).toBe('builds');
+    expect(() => validateQueueName('a:b')).toThrow(/letters, digits/);
+  });
+});
