@@ -9,6 +9,7 @@
 // local stack listens on a unix socket (or a free loopback port, never 6379), so no Redis of the
 // machine's is used. Needs redis-server on PATH (Debian/Ubuntu: apt-get install redis-server).
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,11 +43,23 @@ function expectCode(what, actual, expected) {
 let startedHere = !ownHome;
 try {
   console.log(`kingly demo — local stack in ${home}`);
-  const up = kingly(['up', '--json'], { show: false });
-  if (up.code !== 0) throw new Error("'kingly up' failed (is redis-server installed?)");
+  // A free port for the API, so the demo never clashes with a stack of yours on 7077.
+  const apiPort = await new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+  const up = kingly(['up', '--json', '--api-port', String(apiPort)], { show: false });
+  if (up.code !== 0) throw new Error(`'kingly up' failed with exit ${up.code} (see the message above)`);
   const report = JSON.parse(up.stdout);
   startedHere ||= report.started.length > 0;
   console.log(`redis at ${report.redisUrl} (pid ${report.redis.pid}), worker pid ${report.worker.pid}`);
+  if (report.api) {
+    console.log(`API, live page and Bull Board at ${report.api.url} (token in ${report.api.tokenFile ?? 'KINGLY_API_TOKEN'})`);
+    const status = await fetch(`${report.api.url}/api/status`, { headers: { authorization: `Bearer ${report.api.token}` } });
+    expectCode('GET /api/status (HTTP status)', status.status, 200);
+  }
 
   expectCode('hello', kingly(['run', '-f', 'echo "hello from $(hostname)"; echo "this line went to stderr" >&2']).code, 0);
   expectCode('steps', kingly(['run', '-f', '--name', 'steps', 'for i in 1 2 3; do echo "step $i"; sleep 0.3; done; exit 3']).code, 3);

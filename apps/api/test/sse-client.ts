@@ -46,7 +46,7 @@ export async function openEventStream(url: string, headers: Record<string, strin
       const queued = pending.shift();
       if (queued) return queued;
       if (ended) return undefined;
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch {

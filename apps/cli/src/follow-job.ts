@@ -9,6 +9,8 @@ export interface PrintLogOptions {
   readonly onEntry: (entry: LogEntry) => void | Promise<void>;
   /** Stops following (Ctrl-C). @default undefined */
   readonly signal?: AbortSignal;
+  /** Settles once the job is terminal (one watcher shared by many readers). @default a wait of its own */
+  readonly ended?: Promise<unknown>;
 }
 
 /**
@@ -29,9 +31,9 @@ export async function readJobLog(client: KinglyClient, id: string, options: Prin
   options.signal?.addEventListener('abort', stopLive, { once: true });
   const watcher = new AbortController();
   let finished = false;
+  const stopped = new Promise<never>((_, reject) => watcher.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
   // Whichever comes first: the end of the log, or the job's terminal state.
-  const watching = client
-    .waitForJob(id, { signal: watcher.signal })
+  const watching = Promise.race([options.ended ?? client.waitForJob(id, { signal: watcher.signal }), stopped])
     .then(() => {
       finished = true;
       live.abort();
@@ -60,3 +62,34 @@ export async function readJobLog(client: KinglyClient, id: string, options: Prin
 /** The job's final record (waits until it is terminal). */
 export const finalRecord = (client: KinglyClient, id: string, signal?: AbortSignal): Promise<JobRecord> =>
   client.waitForJob(id, signal ? { signal } : {});
+
+export interface PrintJobLogOptions {
+  /** Keep printing until the job has finished. @default false */
+  readonly follow?: boolean;
+  /** Start with only the last N lines. @default undefined (all) */
+  readonly tail?: number;
+  /** One JSON object per line. @default false */
+  readonly json?: boolean;
+}
+
+/**
+ * `kingly logs` and `kingly dev logs`: prints a job's log (stdout lines on stdout, the rest on
+ * stderr) until its end or Ctrl-C. Returns false when the user stopped it.
+ */
+export async function printJobLog(client: KinglyClient, id: string, options: PrintJobLogOptions): Promise<boolean> {
+  const [{ LogPrinter }, { interruptSignal }] = await Promise.all([import('./output/log-printer.js'), import('./interrupt.js')]);
+  const printer = new LogPrinter({ json: options.json === true });
+  const interrupt = interruptSignal();
+  try {
+    await readJobLog(client, id, {
+      follow: options.follow === true,
+      ...(options.tail !== undefined ? { tail: options.tail } : {}),
+      onEntry: (entry) => printer.add(entry),
+      signal: interrupt.signal,
+    });
+    await printer.flush();
+  } finally {
+    interrupt.dispose();
+  }
+  return !interrupt.signal.aborted;
+}

@@ -45,7 +45,7 @@ export async function followJob(client: KinglyClient, id: string, options: Follo
 }
 
 /** A job on a queue nobody takes from would wait silently for ever: say so once. */
-async function warnWhenNoWorker(client: KinglyClient, queue: string, note: (text: string) => Promise<void>): Promise<void> {
+export async function warnWhenNoWorker(client: KinglyClient, queue: string, note: (text: string) => Promise<void>): Promise<void> {
   const workers = await client.listWorkers();
   if (!workers.some((w) => w.queue === queue && w.alive)) {
     await note(`no worker is taking jobs from queue '${queue}' yet; start one with 'kingly worker --queue ${queue}'`);

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { apiCommand } from './commands/api.js';
+import { devCommand } from './commands/dev.js';
 import { downCommand } from './commands/down.js';
+import { eventsCommand } from './commands/events.js';
 import { jobsCommand } from './commands/jobs.js';
+import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
@@ -48,9 +52,12 @@ private local stack (redis-server + a worker) under KINGLY_HOME, default ~/.king
 
 Examples:
   $ kingly run -f 'npm test'          # run it on a worker, print its output, exit with its code
+  $ kingly run --parallel -f 'npm run lint' 'npm test'   # one group, live rows, combined exit code
   $ kingly jobs --state failed
   $ kingly logs <id>
-  $ kingly status`,
+  $ kingly kill <id>
+  $ kingly status --watch
+  $ kingly dev start --follow`,
     );
   addGlobalOptions(program);
   for (const command of [
@@ -59,8 +66,12 @@ Examples:
     showCommand(),
     logsCommand(),
     waitCommand(),
+    killCommand(),
     statusCommand(),
+    eventsCommand(),
+    devCommand(),
     workerCommand(),
+    apiCommand(),
     upCommand(),
     downCommand(),
   ]) {

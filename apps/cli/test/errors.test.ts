@@ -38,7 +38,10 @@ describe('usage errors exit 2 with one line and a hint', () => {
 });
 
 describe('help', () => {
-  it.each([[[]], [['run']], [['jobs']], [['show']], [['logs']], [['wait']], [['status']], [['worker']], [['up']], [['down']]])(
+  it.each([
+    [[]], [['run']], [['jobs']], [['show']], [['logs']], [['wait']], [['kill']], [['status']], [['events']], [['worker']], [['up']], [['down']],
+    [['dev']], [['dev', 'start']], [['dev', 'stop']], [['dev', 'restart']], [['dev', 'status']], [['dev', 'logs']],
+  ])(
     'kingly %j --help prints usage and an example, exit 0',
     async (args) => {
       const result = await kingly([...args, '--help'], env);

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { KinglyClient } from '@kingly/cmd';
-import { waitFor } from '@kingly/testing';
+import { tempDir, uniqueName, waitFor } from '@kingly/testing';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,7 +30,7 @@ export interface KinglyResult {
 export async function kingly(
   args: readonly string[],
   env: Record<string, string | undefined>,
-  options: { timeoutMs?: number; cwd?: string } = {},
+  options: { timeoutMs?: number; cwd?: string; input?: string } = {},
 ): Promise<KinglyResult> {
   const result = await execa(process.execPath, [KINGLY_BIN, ...args], {
     env,
@@ -38,6 +39,7 @@ export async function kingly(
     stripFinalNewline: false,
     timeout: options.timeoutMs ?? 60_000,
     ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
   if (result.timedOut) throw new Error(`kingly ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000}ms`);
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
@@ -80,4 +82,30 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
       await child;
     },
   };
+}
+
+export interface FileWorker {
+  /** The file's environment: the test Redis, its own key prefix and KINGLY_HOME. */
+  readonly env: Record<string, string | undefined>;
+  /** The file's `kingly worker` (after beforeAll). */
+  readonly worker: () => WorkerProcess;
+}
+
+/**
+ * One test file's setup: its own KINGLY_HOME and key prefix on the test Redis, and a `kingly
+ * worker` process (another process than every `kingly` the tests run) from before the file's tests
+ * to after them.
+ */
+export function workerForFile(label: string, workerArgs: readonly string[] = []): FileWorker {
+  const home = tempDir(`kingly-cli-${label}`);
+  const env = cleanEnv({ KINGLY_REDIS_URL: inject('redisUrl'), KINGLY_PREFIX: uniqueName(`cli-${label}`), KINGLY_HOME: home.path });
+  let worker: WorkerProcess | undefined;
+  beforeAll(async () => {
+    worker = await startWorkerProcess(env, workerArgs);
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop();
+    home.remove();
+  }, 60_000);
+  return { env, worker: () => worker! };
 }

@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tempDir, uniqueName } from '@kingly/testing';
-import { cleanEnv, kingly, lines, startWorkerProcess, type WorkerProcess } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@kingly/testing';
+import { kingly, lines, workerForFile } from './helpers.js';
 
-const home = tempDir('kingly-cli-run');
-const env = cleanEnv({ KINGLY_REDIS_URL: inject('redisUrl'), KINGLY_PREFIX: uniqueName('cli-run'), KINGLY_HOME: home.path });
-let worker: WorkerProcess;
-
-beforeAll(async () => {
-  worker = await startWorkerProcess(env, ['--concurrency', '4']);
-}, 60_000);
-
-afterAll(async () => {
-  await worker?.stop();
-  home.remove();
-}, 60_000);
+const { env, worker } = workerForFile('run', ['--concurrency', '4']);
 
 interface JobJson {
   id: string;
@@ -198,13 +187,13 @@ describe('jobs, show, logs, wait, status', () => {
       ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed-out', 'memory-limit', 'spawn-failed', 'worker-lost'].sort(),
     );
     expect(report.counts.failed).toBeGreaterThan(0);
-    const me = report.workers.find((w) => w.pid === worker.pid);
+    const me = report.workers.find((w) => w.pid === worker().pid);
     expect(me).toBeDefined();
     for (const key of ['id', 'host', 'pid', 'concurrency', 'running', 'startedAt', 'lastSeenAt']) expect(me).toHaveProperty(key);
     expect(Array.isArray(report.running)).toBe(true);
     const text = await kingly(['status'], env);
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toMatch(/^jobs: queued \d+, running \d+/);
-    expect(text.stdout).toContain(String(worker.pid));
+    expect(text.stdout).toContain(String(worker().pid));
   });
 });

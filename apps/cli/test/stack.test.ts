@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive, pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, isAlive, pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
 import { cleanEnv, kingly, lines } from './helpers.js';
 
 /** What the local stack marks its processes with (apps/cli/src/stack/paths.ts). */
@@ -9,12 +9,18 @@ const STACK_ENV = 'KINGLY_STACK_HOME';
 
 const homes: Array<{ path: string; remove: () => void }> = [];
 
+/** `kingly up` starts the API too: on a free port, never the default 7077 another stack may hold. */
+let apiPort = 0;
+beforeAll(async () => {
+  apiPort = await freePort();
+});
+
 /** A fresh KINGLY_HOME and an environment with no Redis URL: the local stack is used. */
 function stackEnv(path?: string): { home: string; env: Record<string, string | undefined> } {
   const dir = tempDir('kingly-cli-stack');
   homes.push(dir);
   const home = path ?? dir.path;
-  return { home, env: cleanEnv({ KINGLY_HOME: home, KINGLY_PREFIX: uniqueName('cli-stack') }) };
+  return { home, env: cleanEnv({ KINGLY_HOME: home, KINGLY_PREFIX: uniqueName('cli-stack'), KINGLY_API_PORT: String(apiPort) }) };
 }
 
 const readPid = (home: string, name: 'redis' | 'worker'): number => Number(readFileSync(join(home, 'run', `${name}.pid`), 'utf8').trim());

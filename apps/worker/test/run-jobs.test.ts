@@ -92,7 +92,7 @@ describe('running jobs', () => {
     expect(okRecord!.state).toBe('succeeded');
     expect(await logLines(h.client, ok!)).toEqual(['stdout:$HOME a b']);
     const bullJob = await (await h.client.queue()).getJob(missing!);
-    expect(missingRecord, JSON.stringify([missingRecord.state, bullJob?.failedReason, bullJob?.stacktrace])).toMatchObject({ state: 'spawn-failed' });
+    expect(missingRecord, JSON.stringify([missingRecord!.state, bullJob?.failedReason, bullJob?.stacktrace])).toMatchObject({ state: 'spawn-failed' });
     expect(missingRecord!.reason).toMatch(/ENOENT/);
   });
 

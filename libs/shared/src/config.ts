@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, KinglyError } from './errors.js';
 import { DEFAULT_PREFIX } from './keys.js';
+import type { RunLimits } from './schemas/job-spec.js';
+import { DURATION_PATTERN, parseDuration, parseSize, SIZE_PATTERN } from './units.js';
 
 export const CONFIG_FILE_NAME = 'kingly.config.json';
 
@@ -23,20 +25,85 @@ export const worktreeConfigSchema = z
 
 export type WorktreeConfig = z.infer<typeof worktreeConfigSchema>;
 
+const duration = z.string().regex(new RegExp(DURATION_PATTERN), 'expected a duration like 500ms, 30s, 10m or 2h');
+const size = z.string().regex(new RegExp(SIZE_PATTERN), 'expected a size like 512K, 200M or 2G');
+const tcpPort = z.number().int().min(1).max(65_535);
+
+/** `defaults` in kingly.config.json: what `kingly run` uses when its flags do not say. */
+export const runDefaultsConfigSchema = z
+  .object({
+    /** `--timeout` of every run. @default undefined (no limit) */
+    timeout: duration.optional().describe('--timeout of every kingly run that gives none, such as "10m". Default: no limit.'),
+    /** `--max-memory` of every run. @default undefined (no limit) */
+    maxMemory: size.optional().describe('--max-memory of every kingly run that gives none, such as "512M". Default: no limit.'),
+  })
+  .strict();
+
+/** One entry of `dev` in kingly.config.json: a long-running dev server (`kingly dev start <name>`). */
+export const devServerConfigSchema = z
+  .object({
+    /** Shell command that runs the server. */
+    command: z.string().min(1).describe('Shell command that runs the server, such as "npm run dev".'),
+    /** Directory to run in, relative to the config file's directory. @default the config file's directory */
+    cwd: z.string().min(1).optional().describe("Directory to run in, relative to the config file's directory. Default: that directory."),
+    /** Extra environment. @default {} */
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string())
+      .optional()
+      .describe('Extra environment variables for the server.'),
+    /** Port handed to the server as PORT. @default undefined (no PORT) */
+    port: tcpPort.optional().describe('Port handed to the server as PORT.'),
+    /** Ports a second copy (another checkout or worktree) may get when `port` is taken by a running copy. @default [port, port + 99] */
+    portRange: z
+      .tuple([tcpPort, tcpPort])
+      .optional()
+      .describe('Inclusive range of ports a copy gets (as PORT) when another copy of this server runs already. Default: [port, port + 99].'),
+    /** When to start the server again after it exits. @default "on-failure" */
+    restart: z.enum(['always', 'on-failure', 'never']).optional().describe('When to start the server again after it exits. Default: "on-failure".'),
+    /** Restarts allowed in all. @default 10 */
+    maxRestarts: z.number().int().min(0).max(10_000).optional().describe('Restarts allowed in all. Default: 10.'),
+    /** Wait before the first restart; doubles after each quick crash (up to 30 s). @default "1s" */
+    restartDelay: duration.optional().describe('Wait before the first restart, such as "1s"; doubles after each quick crash, up to 30 s. Default: "1s".'),
+  })
+  .strict()
+  .refine((d) => d.portRange === undefined || d.portRange[0] <= d.portRange[1], {
+    message: 'the first port of the range must not be above the second',
+    path: ['portRange'],
+  });
+
+export type RunDefaultsConfig = z.infer<typeof runDefaultsConfigSchema>;
+export type DevServerConfig = z.infer<typeof devServerConfigSchema>;
+
 /** The part of `kingly.config.json` this package reads. Unknown keys are an error. */
 export const configFileSchema = z
   .object({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe('The JSON schema of this file, for editors: node_modules/@kingly/cmd/kingly.config.schema.json'),
     /** Redis URL (`redis://…`, `rediss://…` or `unix:///path/to.sock`). @default the local stack */
-    redisUrl: z.string().min(1).optional(),
+    redisUrl: z.string().min(1).optional().describe('Redis URL: redis://host:port, rediss://… or unix:///path/to.sock. Default: the private local stack.'),
     /** Queue jobs go to. @default "commands" */
-    queue: z.string().min(1).optional(),
+    queue: z.string().min(1).optional().describe('Queue jobs go to. Default: "commands".'),
     /** Prefix of every Redis key. @default "kingly" */
-    prefix: z.string().min(1).optional(),
+    prefix: z.string().min(1).optional().describe('Prefix of every Redis key. Default: "kingly".'),
     /** Where kingly keeps its local stack, tokens and worktrees. @default "~/.kingly" */
-    home: z.string().min(1).optional(),
+    home: z.string().min(1).optional().describe('Where kingly keeps its local stack, tokens and worktrees. Default: ~/.kingly.'),
     /** How worker-made worktrees of this repository are prepared before the job's command. @default {} */
-    worktree: worktreeConfigSchema.optional(),
+    worktree: worktreeConfigSchema.optional().describe('How worker-made git worktrees of this repository are prepared: setup commands, files to copy.'),
+    /** What `kingly run` uses when its flags do not say. @default {} */
+    defaults: runDefaultsConfigSchema.optional().describe('What kingly run uses when its flags do not say.'),
+    /** Dev servers by name, for `kingly dev start|stop|restart|status|logs [name]`. @default {} (the `dev` script of package.json) */
+    dev: z
+      .record(z.string().regex(/^[A-Za-z0-9_.@/-]{1,100}$/, "expected a name of letters, digits, '_', '.', '-', '@' or '/'"), devServerConfigSchema)
+      .optional()
+      .describe('Dev servers by name, for kingly dev start|stop|restart|status|logs [name]. Default: the dev script of package.json.'),
+    /** The HTTP API of `kingly up` and `kingly api` (flags and KINGLY_API_PORT come first). @default {} */
+    api: z
+      .object({
+        /** TCP port the API listens on. @default 7077 */
+        port: tcpPort.optional().describe('TCP port the API of kingly up and kingly api listens on (after --api-port/--port and KINGLY_API_PORT). Default: 7077.'),
+      })
+      .strict()
+      .optional()
+      .describe('The HTTP API (live page, Bull Board, /api) that kingly up starts and kingly api runs.'),
   })
   .strict();
 
@@ -51,6 +118,10 @@ export interface KinglyConfig {
   readonly home: string;
   /** The config file that was read, if any. */
   readonly configFile: string | undefined;
+  /** Limits of `kingly run` when its flags do not say (`defaults` in the file). @default {} */
+  readonly runDefaults: RunLimits;
+  /** Dev servers by name (`dev` in the file). @default {} */
+  readonly dev: Readonly<Record<string, DevServerConfig>>;
 }
 
 export interface ResolveConfigOptions {
@@ -84,11 +155,15 @@ export function loadConfigFile(path: string): ConfigFile {
       hint: 'fix the file or remove it',
     });
   }
-  const parsed = configFileSchema.safeParse(raw);
+  const parsed = configFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = issue.path.length > 0 ? issue.path.join('.') : (issue as { keys?: string[] }).keys?.join(', ') ?? '(root)';
-    throw new KinglyError(ErrorCodes.CONFIG_INVALID, `${path}: key '${key}': ${issue.message}`, {
+    // A misspelt key is the likelier cause of the other complaints (a required key "missing").
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const key = [...issue.path, ...unknown.slice(0, 1)].join('.') || '(root)';
+    const got = issue.input === undefined || unknown.length > 0 || issue.code === 'invalid_type' ? '' : `, got ${JSON.stringify(issue.input)?.slice(0, 60)}`;
+    const message = unknown.length > 0 ? 'unknown key (see kingly.config.schema.json for the keys accepted here)' : `${issue.message}${got}`;
+    throw new KinglyError(ErrorCodes.CONFIG_INVALID, `${path}: key '${key}': ${message}`, {
       hint: 'see the README for the keys kingly.config.json accepts',
     });
   }
@@ -109,5 +184,10 @@ export function resolveConfig(options: ResolveConfigOptions = {}): KinglyConfig 
     prefix: flags.prefix ?? nonEmpty(env.KINGLY_PREFIX) ?? file.prefix ?? DEFAULT_PREFIX,
     home: resolve(home),
     configFile,
+    runDefaults: {
+      ...(file.defaults?.timeout !== undefined ? { timeoutMs: parseDuration(file.defaults.timeout, 'defaults.timeout') } : {}),
+      ...(file.defaults?.maxMemory !== undefined ? { maxMemoryBytes: parseSize(file.defaults.maxMemory, 'defaults.maxMemory') } : {}),
+    },
+    dev: file.dev ?? {},
   };
 }

@@ -7,8 +7,8 @@ export function downCommand(): Command {
   const command = new Command('down')
     .summary('stop the local stack')
     .description(
-      'Stop the local stack under KINGLY_HOME: the worker first (running jobs get its grace period, ' +
-        'then their process groups are killed), then redis, which saves its data. Leaves no process.',
+      'Stop the local stack under KINGLY_HOME: the HTTP API, then the worker (running jobs get its grace ' +
+        'period, then their process groups are killed), then redis, which saves its data. Leaves no process.',
     )
     .option('--json', 'print what was stopped as JSON')
     .addHelpText(

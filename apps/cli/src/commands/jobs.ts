@@ -7,6 +7,8 @@ interface JobsOptions {
   readonly state?: string;
   readonly limit: number;
   readonly queue?: string;
+  readonly group?: string;
+  readonly name?: string;
   readonly json?: boolean;
 }
 
@@ -17,6 +19,8 @@ export function jobsCommand(): Command {
     .option('--state <state>', 'only jobs in this state: queued, running, succeeded, failed, cancelled, timed-out, memory-limit, spawn-failed or worker-lost')
     .option('--limit <n>', 'at most this many', integer(1, 100_000), 50)
     .option('--queue <queue>', 'only jobs of this queue (default: every queue)', queueName)
+    .option('--group <id>', 'only jobs of this group (as printed by kingly run --parallel)')
+    .option('--name <name>', 'only jobs with this name')
     .option('--json', 'print an array of job records')
     .addHelpText(
       'after',
@@ -24,6 +28,7 @@ export function jobsCommand(): Command {
 Examples:
   $ kingly jobs
   $ kingly jobs --state failed --limit 10
+  $ kingly jobs --group g-lq3x9k001ab2c
   $ kingly jobs --json | jq '.[0].exitCode'`,
     );
   addGlobalOptions(command);
@@ -38,9 +43,14 @@ Examples:
         limit: options.limit,
         ...(state !== undefined ? { state: state as (typeof JOB_STATES)[number] } : {}),
         ...(options.queue !== undefined ? { queue: options.queue } : {}),
+        ...(options.group !== undefined ? { group: options.group } : {}),
+        ...(options.name !== undefined ? { name: options.name } : {}),
       });
       if (options.json) return printJson(jobs);
-      if (jobs.length === 0) return write(process.stderr, `no jobs${state ? ` in state ${state}` : ''}\n`);
+      if (jobs.length === 0) {
+        const filters = [state && `in state ${state}`, options.group && `in group ${options.group}`, options.name && `named ${options.name}`].filter(Boolean);
+        return write(process.stderr, `no jobs${filters.length > 0 ? ` ${filters.join(', ')}` : ''}\n`);
+      }
       const [{ formatTable }, { JOB_TABLE_HEAD, jobRow }] = await Promise.all([
         import('../output/table.js'),
         import('../output/format-job.js'),

@@ -32,25 +32,8 @@ Examples:
   return command.action(async (id: string, options: LogsOptions, cmd: Command) => {
     await withClient(cmd, async (client) => {
       await client.getJob(id); // an unknown id is an error, not an empty log
-      const [{ readJobLog }, { LogPrinter }, { interruptSignal }] = await Promise.all([
-        import('../follow-job.js'),
-        import('../output/log-printer.js'),
-        import('../interrupt.js'),
-      ]);
-      const printer = new LogPrinter({ json: options.json === true });
-      const interrupt = interruptSignal();
-      try {
-        await readJobLog(client, id, {
-          follow: options.follow === true,
-          ...(options.tail !== undefined ? { tail: options.tail } : {}),
-          onEntry: (entry) => printer.add(entry),
-          signal: interrupt.signal,
-        });
-        await printer.flush();
-      } finally {
-        interrupt.dispose();
-      }
-      if (interrupt.signal.aborted) throw new ExitRequest(ExitCode.INTERRUPTED);
+      const { printJobLog } = await import('../follow-job.js');
+      if (!(await printJobLog(client, id, options))) throw new ExitRequest(ExitCode.INTERRUPTED);
     });
   });
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { addGlobalOptions, envPair, queueName } from '../options.js';
+import { addGlobalOptions, envPair, integer, queueName } from '../options.js';
 import { printLines } from '../output/write.js';
 
 interface RunOptions {
@@ -14,17 +14,26 @@ interface RunOptions {
   readonly cwd?: string;
   readonly env?: Record<string, string>;
   readonly queue?: string;
+  readonly timeout?: string;
+  readonly maxMemory?: string;
+  readonly attempts?: number;
+  readonly parallel?: boolean;
+  readonly fromFile?: string;
+  readonly jobs?: number;
+  readonly failFast?: boolean;
+  readonly group?: string;
 }
 
 export function runCommand(): Command {
   const command = new Command('run')
-    .summary('run a command on a worker')
+    .summary('run a command on a worker (or several at once)')
     .description(
       'Queue a shell command for a worker and print its job id. The words of the command are joined ' +
         'with spaces and run by `sh -c` on the worker; options after the first word belong to the command. ' +
-        'Put -- before a command that starts with a dash.',
+        'Put -- before a command that starts with a dash. With --parallel (or --from-file) each ' +
+        'argument (line) is one whole command, and the jobs form one group.',
     )
-    .argument('<command...>', 'the command to run')
+    .argument('[command...]', 'the command to run (with --parallel: the commands)')
     .option('-f, --follow', 'print its output live (stdout to stdout, stderr to stderr) and exit with its exit code')
     .addOption(new Option('--monitor', 'same as --follow').hideHelp())
     .option('--name <name>', 'a label for the job (default: the command)')
@@ -32,36 +41,68 @@ export function runCommand(): Command {
     .option('--env <KEY=VALUE>', 'set an environment variable for the command (repeatable)', envPair)
     .option('--queue <queue>', 'queue to put the job on (default: $KINGLY_QUEUE or "commands")', queueName)
     .option('--json', 'print {"id": …} (with --follow: then the output as JSON lines)')
+    .optionsGroup('Limits:')
+    .option('--timeout <duration>', 'kill the whole tree after this long: 30s, 10m, 2h (default: defaults.timeout of kingly.config.json, else none)')
+    .option('--max-memory <size>', 'kill the whole tree when its memory passes this: 512M, 2G (default: defaults.maxMemory, else none)')
+    .option('--attempts <n>', 'run it up to N times in all while it fails (or its worker is lost)', integer(1, 100))
+    .optionsGroup('Groups:')
+    .option('--parallel', 'each argument is one whole command; run them as one group')
+    .option('--from-file <file>', "the commands, one per line ('-' for standard input; blank lines and # comments skipped)")
+    .option('-j, --jobs <n>', 'run at most N of the group at once, over all workers', integer(1, 10_000))
+    .option('--fail-fast', 'the first failure cancels the rest of the group (their trees killed)')
+    .option('--group <id>', 'the group id (default: a new one when the run makes a group)')
     .passThroughOptions()
     .addHelpText(
       'after',
       `
+With --follow, a group shows one live row per job on a terminal (state, elapsed, CPU, memory,
+last line) and a summary; piped, each output line comes as "[name] line", then the summary. It
+exits 0 only when every job succeeded.
+
 Examples:
   $ kingly run make test                  # prints the job id
   $ kingly run -f 'echo out; echo err >&2; exit 7'; echo $?   # out, err, 7
   $ kingly run --env MODE=ci --name build -- ./build.sh --fast
+  $ kingly run -f --timeout 10m --max-memory 2G npm test
+  $ kingly run --parallel -f "npm run lint" "npm test" "npm run build"
+  $ kingly run --from-file commands.txt -j 4 --fail-fast -f
   $ kingly run -f 'seq 1 100000' | wc -l`,
     );
   addGlobalOptions(command);
   return command.action(async (words: string[], options: RunOptions, cmd: Command) => {
+    const [{ badInput }, { limitsFromFlags, runSpecs, wantsGroup }] = await Promise.all([import('@kingly/cmd'), import('../run-spec.js')]);
+    if (options.fromFile !== undefined && words.length > 0) {
+      throw badInput('give the commands as arguments or with --from-file, not both');
+    }
+    if (options.fromFile === undefined && words.length === 0) {
+      cmd.error("error: missing required argument 'command'", { code: 'commander.missingArgument' });
+    }
+    const limits = limitsFromFlags(options);
+    const several = options.parallel === true || options.fromFile !== undefined;
+    const commands = options.fromFile !== undefined ? await (await import('../read-commands.js')).readCommandFile(options.fromFile) : several ? words : [words.join(' ')];
+    const follow = options.follow === true || options.monitor === true;
+    const json = options.json === true;
     await withClient(
       cmd,
       async (client, config) => {
-        const follow = options.follow === true || options.monitor === true;
-        const { id } = await client.enqueue(
-          {
-            command: words.join(' '),
-            cwd: resolve(options.cwd ?? process.cwd()),
-            ...(options.env ? { env: options.env } : {}),
-            ...(options.name !== undefined ? { name: options.name } : {}),
-          },
-          { queue: config.queue },
-        );
-        if (options.json) await printLines(JSON.stringify({ id }));
-        else if (!follow) await printLines(id);
-        if (!follow) return;
-        const { followJob } = await import('../follow-run.js');
-        const code = await followJob(client, id, { json: options.json === true, queue: config.queue });
+        const { specs, group } = runSpecs(commands, options, {
+          cwd: resolve(options.cwd ?? process.cwd()),
+          limits,
+          defaults: config.runDefaults,
+          grouped: several || wantsGroup(options),
+        });
+        if (!several) {
+          const { id } = await client.enqueue(specs[0]!, { queue: config.queue });
+          if (json) await printLines(JSON.stringify({ id, ...(group !== undefined ? { group } : {}) }));
+          else if (!follow) await printLines(id);
+          if (!follow) return;
+          const { followJob } = await import('../follow-run.js');
+          const code = await followJob(client, id, { json, queue: config.queue });
+          if (code !== ExitCode.OK) throw new ExitRequest(code);
+          return;
+        }
+        const { runGroup } = await import('../run-group.js');
+        const code = await runGroup(client, specs, group!, { queue: config.queue, follow, json });
         if (code !== ExitCode.OK) throw new ExitRequest(code);
       },
       options.queue !== undefined ? { queue: options.queue } : {},

@@ -1,40 +1,50 @@
 import { Command } from 'commander';
 import { withClient } from '../context.js';
+import { ExitRequest } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions } from '../options.js';
 import { printJson, write } from '../output/write.js';
 
+interface StatusOptions {
+  readonly json?: boolean;
+  readonly watch?: boolean;
+  readonly interval?: string;
+}
+
 export function statusCommand(): Command {
   const command = new Command('status')
-    .summary('jobs by state, workers and running jobs')
-    .description('Show how many jobs are in each state, the workers that are alive and the jobs running now.')
-    .option('--json', 'print {"counts": {state: n}, "workers": [...], "running": [job record]}')
+    .summary("what's going on: workers, running jobs, queue, failures")
+    .description(
+      'Show the workers (dead ones flagged), the running jobs with their live CPU and memory, how ' +
+        'many jobs wait, and the latest failures.',
+    )
+    .option('--json', 'print {"counts", "workers", "running", "recentFailures"} (with --watch: one line per refresh)')
+    .option('-w, --watch', 'refresh until Ctrl-C (in place on a terminal)')
+    .option('--interval <duration>', 'with --watch, refresh this often: 500ms, 2s, 1m (default: 2s)')
     .addHelpText(
       'after',
       `
 Examples:
   $ kingly status
-  $ kingly status --json | jq .counts.failed`,
+  $ kingly status --watch --interval 1s
+  $ kingly status --json | jq '.running[] | {id, cpuPercent, rssBytes}'`,
     );
   addGlobalOptions(command);
-  return command.action(async (options: { json?: boolean }, cmd: Command) => {
-    await withClient(cmd, async (client) => {
-      const report = await client.status();
-      if (options.json) return printJson(report);
-      const [{ formatTable }, { JOB_TABLE_HEAD, jobRow, WORKER_TABLE_HEAD, workerRow }] = await Promise.all([
-        import('../output/table.js'),
-        import('../output/format-job.js'),
-      ]);
-      const now = Date.now();
-      const counts = Object.entries(report.counts)
-        .filter(([state, n]) => n > 0 || state === 'queued' || state === 'running')
-        .map(([state, n]) => `${state} ${n}`)
-        .join(', ');
-      let text = `jobs: ${counts}\n`;
-      text += report.workers.length === 0
-        ? '\nno worker is running (start one with: kingly worker)\n'
-        : `\n${formatTable(WORKER_TABLE_HEAD, report.workers.map((w) => workerRow(w, now)))}`;
-      if (report.running.length > 0) text += `\n${formatTable(JOB_TABLE_HEAD, report.running.map((j) => jobRow(j, now)))}`;
-      await write(process.stdout, text);
-    });
+  return command.action(async (options: StatusOptions, cmd: Command) => {
+    if (!options.watch) {
+      if (options.interval !== undefined) throw (await import('@kingly/cmd')).badInput('--interval needs --watch');
+      return withClient(cmd, async (client) => {
+        const report = await client.status();
+        if (options.json) return printJson(report);
+        const { statusText } = await import('../output/format-status.js');
+        await write(process.stdout, statusText(report));
+      });
+    }
+    const { parseDuration, badInput } = await import('@kingly/cmd');
+    const intervalMs = options.interval === undefined ? 2000 : parseDuration(options.interval, '--interval');
+    if (intervalMs < 100) throw badInput(`--interval must be at least 100ms, got '${options.interval}'`);
+    const { watchStatus } = await import('../watch-status.js');
+    await withClient(cmd, (client) => watchStatus(client, { intervalMs, json: options.json === true }));
+    throw new ExitRequest(ExitCode.INTERRUPTED);
   });
 }

@@ -1,36 +1,57 @@
 import { Command } from 'commander';
 import { loadConfig } from '../context.js';
-import { addGlobalOptions } from '../options.js';
+import { addGlobalOptions, integer } from '../options.js';
 import { printJson, write } from '../output/write.js';
 
 export function upCommand(): Command {
   const command = new Command('up')
-    .summary('start the local stack (redis + worker)')
+    .summary('start the local stack (redis + worker + HTTP API)')
     .description(
       'Start the private local stack under KINGLY_HOME (default ~/.kingly): a redis-server on a unix ' +
-        'socket with its data kept (AOF), and a worker daemon. Both outlive the terminal; stop them ' +
-        "with 'kingly down'. Does nothing when the stack is already running. Commands that need Redis\n" +
-        'start the stack themselves when no Redis URL is configured.',
+        'socket with its data kept (AOF), a worker daemon, and the HTTP API (live page, Bull Board, ' +
+        '/api) on 127.0.0.1. They outlive the terminal; stop them with \'kingly down\'. Does nothing when ' +
+        'the stack is already running. The API takes $KINGLY_API_TOKEN, else a token kingly up makes ' +
+        'in KINGLY_HOME/api-token (mode 0600); both the URL and the token are printed. Commands that ' +
+        'need Redis start the stack (without the API) themselves when no Redis URL is configured.',
     )
-    .option('--json', 'print where things are as JSON')
+    .option('--api-port <port>', 'port of the HTTP API (default: $KINGLY_API_PORT, api.port in kingly.config.json, else 7077)', integer(1, 65_535))
+    .option('--no-api', 'do not start the HTTP API')
+    .option('--json', 'print where things are, and the API token, as JSON')
     .addHelpText(
       'after',
       `
 Examples:
   $ kingly up
+  $ kingly up --api-port 8080
   $ KINGLY_HOME=/tmp/kingly kingly up --json`,
     );
   addGlobalOptions(command);
-  return command.action(async (options: { json?: boolean }, cmd: Command) => {
+  return command.action(async (options: { json?: boolean; api: boolean; apiPort?: number }, cmd: Command) => {
     const config = await loadConfig(cmd);
     const { upStack } = await import('../stack/stack.js');
-    const report = await upStack(config);
+    const { resolveApiPort } = await import('../stack/api-port.js');
+    const api = options.api
+      ? {
+          port: resolveApiPort(options.apiPort, config),
+          howToChoosePort: "choose another with 'kingly up --api-port <port>', KINGLY_API_PORT or api.port in kingly.config.json",
+        }
+      : false;
+    const report = await upStack(config, { api });
     if (options.json) return printJson(report);
     const lines = [
       report.started.length === 0 ? `the local stack is already running in ${report.home}` : `started the local stack in ${report.home}`,
       `  redis   ${report.redisUrl}  (pid ${report.redis.pid}, log ${report.redis.log})`,
       `  worker  queue '${report.worker.queue}'  (pid ${report.worker.pid}, log ${report.worker.log})`,
     ];
+    if (report.api) {
+      const { api: a } = report;
+      lines.push(`  api     ${a.url}  (pid ${a.pid}, log ${a.log})`);
+      if (a.token !== undefined) {
+        lines.push(a.tokenSource === 'env' ? '  token   from $KINGLY_API_TOKEN' : `  token   ${a.token}  (kept in ${a.tokenFile})`);
+        lines.push(`  open ${a.url} and log in with the token; scripts send 'Authorization: Bearer <token>'`);
+      }
+      if (a.note !== undefined) lines.push(`note: ${a.note}`);
+    }
     if (config.redisUrl !== undefined) {
       lines.push(`note: a Redis URL is configured (${config.redisUrl}), so other commands use it, not this stack`);
     }

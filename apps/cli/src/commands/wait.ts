@@ -4,9 +4,11 @@ import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions } from '../options.js';
 import { printJson, write } from '../output/write.js';
+import { groupJobIds } from '../select-jobs.js';
 
 interface WaitCommandOptions {
   readonly timeout?: string;
+  readonly group?: string;
   readonly json?: boolean;
 }
 
@@ -18,7 +20,8 @@ export function waitCommand(): Command {
         'signal n, 1 for another failure). With several jobs: the code of the first, in the order ' +
         'given, that did not succeed, or 0. Exits 1 if --timeout passes first.',
     )
-    .argument('<id...>', 'job ids')
+    .argument('[id...]', 'job ids')
+    .option('--group <id>', 'wait for every job of this group (as printed by kingly run --parallel)')
     .option('--timeout <duration>', 'give up after this long: 500ms, 30s, 10m, 2h')
     .option('--json', 'print the final job records as a JSON array')
     .addHelpText(
@@ -26,15 +29,18 @@ export function waitCommand(): Command {
       `
 Examples:
   $ id=$(kingly run make test) && kingly wait "$id" && echo passed
-  $ kingly wait --timeout 10m $(kingly run 'sleep 1') $(kingly run 'sleep 2')`,
+  $ kingly wait --timeout 10m $(kingly run 'sleep 1') $(kingly run 'sleep 2')
+  $ kingly wait --group g-lq3x9k001ab2c`,
     );
   addGlobalOptions(command);
   return command.action(async (ids: string[], options: WaitCommandOptions, cmd: Command) => {
-    const { exitCodeFor, parseDuration } = await import('@kingly/cmd');
+    const { badInput, exitCodeFor, parseDuration } = await import('@kingly/cmd');
+    if (ids.length === 0 && options.group === undefined) cmd.error("error: missing required argument 'id'", { code: 'commander.missingArgument' });
+    if (ids.length > 0 && options.group !== undefined) throw badInput('give job ids or --group, not both');
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
-    const unique = [...new Set(ids)];
     const code = await withClient(cmd, async (client) => {
-      for (const id of unique) await client.getJob(id); // unknown ids fail before any waiting
+      const unique = options.group === undefined ? [...new Set(ids)] : await groupJobIds(client, options.group);
+      if (options.group === undefined) for (const id of unique) await client.getJob(id); // unknown ids fail before any waiting
       const { interruptSignal } = await import('../interrupt.js');
       const interrupt = interruptSignal();
       try {

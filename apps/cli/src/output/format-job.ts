@@ -16,7 +16,16 @@ export function clip(text: string, max: number): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
-const exitText = (r: JobRecord): string => (r.exitCode !== null ? String(r.exitCode) : r.signal ?? dash);
+export const exitText = (r: Pick<JobRecord, 'exitCode' | 'signal'>): string => (r.exitCode !== null ? String(r.exitCode) : r.signal ?? dash);
+
+/** The latest CPU % of a job's process tree ("-" before the first sample). */
+export const cpuText = (r: Pick<JobRecord, 'cpuPercent'>): string => (r.cpuPercent === null ? dash : `${Math.round(r.cpuPercent)}%`);
+
+/** The latest resident memory of a job's process tree. */
+export const rssText = (r: Pick<JobRecord, 'rssBytes'>): string => (r.rssBytes === null ? dash : formatBytes(r.rssBytes));
+
+/** How long since an ISO time, without "ago" (uptime, elapsed). */
+export const elapsedSince = (iso: string | null, now = Date.now()): string => (iso ? formatDuration(Math.max(0, now - Date.parse(iso))) : dash);
 
 /** The running time of a job: its duration when done, the time so far while running. */
 function durationText(r: JobRecord, now: number): string {
@@ -34,10 +43,32 @@ export function jobRow(r: JobRecord, now = Date.now()): string[] {
   return [r.id, r.state, exitText(r), durationText(r, now), ago(r.createdAt, now), commandText(r)];
 }
 
-export const WORKER_TABLE_HEAD = ['WORKER', 'HOST', 'PID', 'QUEUE', 'RUNNING', 'LAST SEEN'] as const;
+export const WORKER_TABLE_HEAD = ['WORKER', 'HOST', 'PID', 'QUEUE', 'RUNNING', 'UPTIME', 'LAST HEARTBEAT'] as const;
 
 export function workerRow(w: WorkerInfo, now = Date.now()): string[] {
-  return [w.id, w.host, String(w.pid), w.queue, `${w.running}/${w.concurrency}`, `${ago(w.lastSeenAt, now)}${w.alive ? '' : ' (dead)'}`];
+  return [
+    w.id,
+    w.host,
+    String(w.pid),
+    w.queue,
+    `${w.running}/${w.concurrency}`,
+    w.alive ? elapsedSince(w.startedAt, now) : dash,
+    `${ago(w.lastSeenAt, now)}${w.alive ? '' : ' DEAD'}`,
+  ];
+}
+
+export const RUNNING_TABLE_HEAD = ['ID', 'NAME', 'COMMAND', 'PID', 'CPU', 'RSS', 'ELAPSED', 'HOST'] as const;
+
+/** A running job as `kingly status` lists it: its live figures. */
+export function runningRow(r: JobRecord, now = Date.now()): string[] {
+  const name = r.name !== r.command ? clip(r.name, 24) : dash;
+  return [r.id, name, clip(r.command, 40), r.pid === null ? dash : String(r.pid), cpuText(r), rssText(r), elapsedSince(r.startedAt, now), r.host ?? dash];
+}
+
+export const FAILURE_TABLE_HEAD = ['ID', 'STATE', 'EXIT', 'ENDED', 'COMMAND'] as const;
+
+export function failureRow(r: JobRecord, now = Date.now()): string[] {
+  return [r.id, r.state, exitText(r), ago(r.finishedAt, now), commandText(r)];
 }
 
 /** `kingly show`: one "key: value" line per field that says something. */

@@ -6,6 +6,10 @@ export interface LogPrinterOptions {
   readonly json?: boolean;
   /** Put before system lines (kingly's own notes in the log). @default "[kingly] " */
   readonly systemPrefix?: string;
+  /** Put before every line, to tell jobs apart (`[name] `). @default "" */
+  readonly linePrefix?: string;
+  /** Fields put first in each JSON line (such as the job id). @default {} */
+  readonly jsonFields?: Readonly<Record<string, string>>;
 }
 
 /** Flush when this much is waiting, even if more lines are coming. */
@@ -20,6 +24,8 @@ const FLUSH_BYTES = 64 * 1024;
 export class LogPrinter {
   readonly #json: boolean;
   readonly #systemPrefix: string;
+  readonly #linePrefix: string;
+  readonly #jsonFields: Readonly<Record<string, string>>;
   #target: NodeJS.WritableStream | undefined;
   #pending = '';
   #chain: Promise<void> = Promise.resolve();
@@ -28,6 +34,8 @@ export class LogPrinter {
   constructor(options: LogPrinterOptions = {}) {
     this.#json = options.json ?? false;
     this.#systemPrefix = options.systemPrefix ?? '[kingly] ';
+    this.#linePrefix = options.linePrefix ?? '';
+    this.#jsonFields = options.jsonFields ?? {};
   }
 
   /** Queues one entry; resolves at once unless output is backed up. */
@@ -65,12 +73,14 @@ export class LogPrinter {
 
   #format(entry: LogEntry): [NodeJS.WritableStream, string] {
     if (this.#json) {
-      return [process.stdout, `${JSON.stringify({ id: entry.id, stream: entry.stream, line: entry.line, ts: new Date(entry.ts).toISOString() })}\n`];
+      const fields = { ...this.#jsonFields, id: entry.id, stream: entry.stream, line: entry.line, ts: new Date(entry.ts).toISOString() };
+      return [process.stdout, `${JSON.stringify(fields)}\n`];
     }
-    if (entry.stream === 'stdout') return [process.stdout, `${entry.line}\n`];
-    if (entry.stream === 'stderr') return [process.stderr, `${entry.line}\n`];
+    const prefix = this.#linePrefix;
+    if (entry.stream === 'stdout') return [process.stdout, `${prefix}${entry.line}\n`];
+    if (entry.stream === 'stderr') return [process.stderr, `${prefix}${entry.line}\n`];
     // Workers write their notes already marked "[kingly] …"; mark only the ones that are not.
     const marked = entry.line.startsWith(this.#systemPrefix.trimEnd()) ? entry.line : `${this.#systemPrefix}${entry.line}`;
-    return [process.stderr, `${marked}\n`];
+    return [process.stderr, `${prefix}${marked}\n`];
   }
 }

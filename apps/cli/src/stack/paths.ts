@@ -10,10 +10,14 @@ export interface StackPaths {
   readonly logsDir: string;
   readonly redisLog: string;
   readonly workerLog: string;
+  readonly apiLog: string;
   /** Pid files, the state file and the lock. */
   readonly runDir: string;
   readonly redisPidFile: string;
   readonly workerPidFile: string;
+  readonly apiPidFile: string;
+  /** JSON: where the API daemon listens and which token it was given (a fingerprint, never the token). */
+  readonly apiStateFile: string;
   /** JSON {redisUrl}: how to reach this stack's redis (a socket, or loopback TCP as a fallback). */
   readonly stateFile: string;
   /** Held while the stack is started or stopped, so two commands never start two stacks. */
@@ -30,9 +34,12 @@ export function stackPaths(home: string): StackPaths {
     logsDir,
     redisLog: join(logsDir, 'redis.log'),
     workerLog: join(logsDir, 'worker.log'),
+    apiLog: join(logsDir, 'api.log'),
     runDir,
     redisPidFile: join(runDir, 'redis.pid'),
     workerPidFile: join(runDir, 'worker.pid'),
+    apiPidFile: join(runDir, 'api.pid'),
+    apiStateFile: join(runDir, 'api.json'),
     stateFile: join(runDir, 'redis.json'),
     lockFile: join(runDir, 'stack.lock'),
   };

@@ -1,0 +1,28 @@
+import type { StatusReport } from '@kingly/cmd';
+import { FAILURE_TABLE_HEAD, failureRow, RUNNING_TABLE_HEAD, runningRow, WORKER_TABLE_HEAD, workerRow } from './format-job.js';
+import { formatTable } from './table.js';
+
+/** `kingly status` as text: counts, workers, running jobs with their live figures, recent failures. */
+export function statusText(report: StatusReport, now = Date.now()): string {
+  const counts = Object.entries(report.counts)
+    .filter(([state, n]) => n > 0 || state === 'queued' || state === 'running')
+    .map(([state, n]) => `${state} ${n}`)
+    .join(', ');
+  const sections = [`jobs: ${counts}\n`];
+  const dead = report.workers.filter((w) => !w.alive).length;
+  if (report.workers.length === 0 || dead === report.workers.length) {
+    sections.push('no worker is running (start one with: kingly worker)\n');
+  }
+  if (report.workers.length > 0) {
+    const title = `workers: ${report.workers.length - dead} alive${dead > 0 ? `, ${dead} dead` : ''}\n`;
+    sections.push(title + formatTable(WORKER_TABLE_HEAD, report.workers.map((w) => workerRow(w, now))));
+  }
+  if (report.running.length > 0) {
+    sections.push(`running jobs:\n${formatTable(RUNNING_TABLE_HEAD, report.running.map((r) => runningRow(r, now)))}`);
+  }
+  if (report.counts.queued > 0) sections.push(`queued: ${report.counts.queued} job(s) waiting for a worker\n`);
+  if (report.recentFailures.length > 0) {
+    sections.push(`recent failures:\n${formatTable(FAILURE_TABLE_HEAD, report.recentFailures.map((r) => failureRow(r, now)))}`);
+  }
+  return sections.join('\n');
+}
