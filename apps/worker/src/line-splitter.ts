@@ -33,6 +33,16 @@ export class LineSplitter {
     for (;;) {
       const newline = chunk.indexOf(NEWLINE, start);
       if (newline === -1) break;
+      let end = newline;
+      if (this.#pendingBytes === 0 && end - start <= this.#maxBytes + 1) {
+        // The usual line, whole in this chunk: decoded in place, without a Buffer view per line.
+        if (end > start && chunk[end - 1] === CR) end -= 1;
+        if (end - start <= this.#maxBytes) {
+          this.#emit(chunk.toString('utf8', start, end));
+          start = newline + 1;
+          continue;
+        }
+      }
       this.#emitBytes(this.#takePending(chunk.subarray(start, newline)));
       start = newline + 1;
     }

@@ -3,6 +3,7 @@ export * from './keys.js';
 export * from './units.js';
 export * from './ids.js';
 export * from './config.js';
+export * from './config-json-schema.js';
 export * from './git-names.js';
 export * from './redis.js';
 export * from './finish-job.js';

@@ -8,8 +8,10 @@ export interface ClientContext {
   readonly keys: KinglyKeys;
   readonly defaultQueue: string;
   redis(): Promise<Redis>;
-  /** A new connection for blocking reads; the caller closes it. */
+  /** A connection for blocking reads (new, or one a finished reader gave back); the caller gives it back or closes it. */
   blockingRedis(): Promise<Redis>;
+  /** Takes back a blocking connection that is idle (its reader ended between two commands), for the next reader. */
+  releaseBlockingRedis(connection: Redis): void;
   queue(name: string): Promise<Queue<JobData>>;
   /** Every queue that has had a job, the default one first. */
   knownQueues(): Promise<string[]>;

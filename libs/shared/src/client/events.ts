@@ -10,6 +10,8 @@ export interface ReadEventsOptions {
   readonly follow?: boolean;
   /** Stops the reader. @default undefined */
   readonly signal?: AbortSignal;
+  /** Start with only the last N events that exist now (instead of `since`). @default undefined */
+  readonly tail?: number;
 }
 
 type RawEntry = [id: string, fields: string[]];
@@ -21,14 +23,23 @@ export async function lastEventId(ctx: ClientContext): Promise<string> {
   return last[0]?.[0] ?? '0';
 }
 
+/** The id just before the last `tail` events ('0' when there are no more than that). */
+async function tailStart(ctx: ClientContext, tail: number): Promise<string> {
+  if (tail <= 0) return lastEventId(ctx);
+  const redis = await ctx.redis();
+  const last = (await redis.xrevrange(ctx.keys.events, '+', '-', 'COUNT', tail + 1)) as RawEntry[];
+  return last.length <= tail ? '0' : last[tail]![0];
+}
+
 /** Lifecycle events in order, from `since`. */
 export async function* readEvents(ctx: ClientContext, options: ReadEventsOptions = {}): AsyncGenerator<LifecycleEvent> {
-  let last = options.since ?? '$';
+  let last = options.tail !== undefined ? await tailStart(ctx, options.tail) : (options.since ?? '$');
   if (last === '$') last = await lastEventId(ctx);
   const follow = options.follow ?? true;
   const redis = follow ? await ctx.blockingRedis() : await ctx.redis();
   const abort = (): void => redis.disconnect();
   if (follow) options.signal?.addEventListener('abort', abort, { once: true });
+  let failed = false;
   try {
     while (!options.signal?.aborted) {
       let entries: RawEntry[];
@@ -47,11 +58,14 @@ export async function* readEvents(ctx: ClientContext, options: ReadEventsOptions
       if (!follow && entries.length < 1000) return;
     }
   } catch (error) {
+    failed = true;
     if (!options.signal?.aborted) throw error;
   } finally {
     if (follow) {
       options.signal?.removeEventListener('abort', abort);
-      redis.disconnect();
+      // Ended by its reader between two commands: the connection is idle and serves the next one.
+      if (!failed && !options.signal?.aborted) ctx.releaseBlockingRedis(redis);
+      else redis.disconnect();
     }
   }
 }

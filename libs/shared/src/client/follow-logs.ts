@@ -11,7 +11,11 @@ export interface FollowLogsOptions {
   readonly tail?: number;
   /** Stops the reader. @default undefined */
   readonly signal?: AbortSignal;
-  /** Entries read per round trip. @default 1000 */
+  /**
+   * Entries read per round trip. A follower that gets full batches is behind the job (and the log
+   * keeps only its last lines), so it reads up to 4 times as many per round trip until it has
+   * caught up. @default 1000
+   */
   readonly batch?: number;
 }
 
@@ -26,7 +30,7 @@ function toEntry([id, fields]: RawEntry): LogEntry | 'end' {
     if (key === LOG_FIELDS.stream) stream = fields[i + 1];
     else if (key === LOG_FIELDS.line) line = fields[i + 1]!;
   }
-  return { id, stream: STREAM_BY_CODE[stream ?? 's'] ?? 'system', line, ts: Number(id.split('-')[0]) };
+  return { id, stream: STREAM_BY_CODE[stream ?? 's'] ?? 'system', line, ts: Number(id.slice(0, id.indexOf('-'))) };
 }
 
 /** Where to start for `tail`: the id just before the last N lines. */
@@ -54,14 +58,19 @@ export async function* followLogs(ctx: ClientContext, jobId: string, options: Fo
   const blocking = follow ? await ctx.blockingRedis() : undefined;
   const abort = (): void => blocking?.disconnect();
   options.signal?.addEventListener('abort', abort, { once: true });
+  let failed = false;
+  let count = batch;
   try {
     while (!options.signal?.aborted) {
       let entries: RawEntry[];
       if (blocking) {
-        const result = (await blocking.xread('COUNT', batch, 'BLOCK', 5000, 'STREAMS', key, last)) as
+        const result = (await blocking.xread('COUNT', count, 'BLOCK', 5000, 'STREAMS', key, last)) as
           | Array<[string, RawEntry[]]>
           | null;
         entries = result?.[0]?.[1] ?? [];
+        // Redis serves each connection in turn: a writer with several batches in flight adds more
+        // per turn than a reader of `batch` entries takes. (Much bigger replies parse slower.)
+        count = entries.length >= count ? Math.min(count * 2, batch * 4) : batch;
       } else {
         entries = (await redis.xrange(key, last === '0' ? '-' : `(${last}`, '+', 'COUNT', batch)) as RawEntry[];
       }
@@ -74,9 +83,12 @@ export async function* followLogs(ctx: ClientContext, jobId: string, options: Fo
       if (!blocking && entries.length < batch) return;
     }
   } catch (error) {
+    failed = true;
     if (!options.signal?.aborted) throw error;
   } finally {
     options.signal?.removeEventListener('abort', abort);
-    blocking?.disconnect();
+    // Ended at the end of the log or by its reader between two commands: the connection is idle.
+    if (blocking && !failed && !options.signal?.aborted) ctx.releaseBlockingRedis(blocking);
+    else blocking?.disconnect();
   }
 }

@@ -26,6 +26,9 @@ export interface KinglyClientOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** Idle blocking connections a client keeps for its next waits and log readers. */
+const MAX_IDLE_BLOCKING = 4;
+
 /**
  * What programs use to run commands through kingly: enqueue, read, wait, follow logs and hear
  * about completions. Connects lazily; call `close()` when done.
@@ -37,6 +40,8 @@ export class KinglyClient {
   #redis: Promise<Redis> | undefined;
   readonly #queues = new Map<string, Queue<JobData>>();
   readonly #blocking = new Set<Redis>();
+  /** Blocking connections whose readers ended, kept for the next reader (no connect per wait). */
+  readonly #idleBlocking: Redis[] = [];
   readonly #ctx: ClientContext;
 
   constructor(options: KinglyClientOptions) {
@@ -48,6 +53,7 @@ export class KinglyClient {
       defaultQueue: this.queueName,
       redis: () => this.redis(),
       blockingRedis: () => this.#blockingRedis(),
+      releaseBlockingRedis: (connection) => this.#releaseBlockingRedis(connection),
       queue: async (name) => this.#queue(name),
       knownQueues: () => this.#knownQueues(),
     };
@@ -64,12 +70,24 @@ export class KinglyClient {
   }
 
   async #blockingRedis(): Promise<Redis> {
+    for (let idle = this.#idleBlocking.pop(); idle; idle = this.#idleBlocking.pop()) {
+      if (idle.status === 'ready') return idle;
+      idle.disconnect();
+    }
     const base = await this.redis();
     const conn = base.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
     conn.on('error', () => {});
     this.#blocking.add(conn);
     conn.once('end', () => this.#blocking.delete(conn));
     return conn;
+  }
+
+  #releaseBlockingRedis(connection: Redis): void {
+    if (connection.status === 'ready' && this.#blocking.has(connection) && this.#idleBlocking.length < MAX_IDLE_BLOCKING) {
+      this.#idleBlocking.push(connection);
+    } else {
+      connection.disconnect();
+    }
   }
 
   async #queue(name: string): Promise<Queue<JobData>> {
@@ -165,6 +183,7 @@ export class KinglyClient {
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => {})));
     this.#queues.clear();
+    this.#idleBlocking.length = 0;
     for (const conn of this.#blocking) conn.disconnect();
     const redis = this.#redis;
     this.#redis = undefined;
