@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, pidsWithEnv } from '@kingly/testing';
+import { fixture, pidsWithEnv, waitFor } from '@kingly/testing';
 import { createHarness, logLines, type Harness } from './harness.js';
 
 describe('limits and sampling', () => {
@@ -33,11 +33,16 @@ describe('limits and sampling', () => {
 
   it('shows a CPU-burning job above 50 % CPU in status, with its figures kept at the end', async () => {
     const { id } = await h.client.enqueue({ command: `node ${fixture('burn-cpu.js')}`, name: 'burner' });
-    const { waitFor } = await import('@kingly/testing');
-    const running = await waitFor(
-      async () => (await h.client.status()).running.find((r) => r.id === id && (r.cpuPercent ?? 0) > 50),
+    const status = await waitFor(
+      async () => {
+        const s = await h.client.status();
+        return s.running.some((r) => r.id === id && (r.cpuPercent ?? 0) > 50) ? s : undefined;
+      },
       { timeoutMs: 15_000, message: 'status to show the burner above 50 % CPU' },
     );
+    const running = status.running.find((r) => r.id === id)!;
+    // The worker's running count comes from the records, not a heartbeat up to 5 s old.
+    expect(status.workers.find((w) => w.id === running.workerId)?.running).toBe(1);
     expect(running.processCount).toBeGreaterThanOrEqual(1);
     expect(running.rssBytes).toBeGreaterThan(1024 * 1024);
     const progress = (await (await h.client.queue()).getJob(id))!.progress as { cpuPercent: number; pid: number };

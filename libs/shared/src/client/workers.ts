@@ -116,7 +116,11 @@ export async function status(ctx: ClientContext): Promise<StatusReport> {
     }
     counts.failed += Math.max(0, bull.failed - attributed);
   }
-  return { counts, workers, running, recentFailures };
+  // The heartbeat's count is up to one interval old; the running records are current.
+  const perWorker = new Map<string, number>();
+  for (const r of running) if (r.workerId) perWorker.set(r.workerId, (perWorker.get(r.workerId) ?? 0) + 1);
+  const current = workers.map((w) => (w.alive ? { ...w, running: perWorker.get(w.id) ?? 0 } : w));
+  return { counts, workers: current, running, recentFailures };
 }
 
 /** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */
