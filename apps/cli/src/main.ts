@@ -1,9 +1,11 @@
 import { inspect } from 'node:util';
 import type { Command } from 'commander';
+import { rewriteEqualsValue } from './equals-value.js';
 import { ExitRequest, reportError, UsageError } from './errors.js';
 import type { GlobalOptions } from './options.js';
 import { flushStdio } from './output/write.js';
 import { buildProgram, commandPath } from './program.js';
+import { GIT_WORKTREE_FLAG } from './run-worktree.js';
 
 /** 128 + SIGPIPE: the reader of our output went away (`kingly jobs | head -1`). */
 const EXIT_BROKEN_PIPE = 141;
@@ -32,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<never> {
   });
   let exitCode = 0;
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(rewriteEqualsValue(program, argv, GIT_WORKTREE_FLAG));
   } catch (error) {
     const report = reportError(error, commandPath(active ?? program));
     if (report.line) process.stderr.write(`${report.line}\n`);

@@ -1,4 +1,4 @@
-import { badInput, newJobId, parseDuration, parseSize, type JobSpec, type RunLimits } from '@kingly/cmd';
+import { badInput, newJobId, parseDuration, parseSize, type JobSpec, type RunLimits, type WorktreeSpec } from '@kingly/cmd';
 
 /** What `kingly run` was told about the jobs it makes (its flags, before any default). */
 export interface RunSpecFlags {
@@ -38,8 +38,10 @@ export function limitsFromFlags(flags: Pick<RunSpecFlags, 'timeout' | 'maxMemory
 export const wantsGroup = (flags: RunSpecFlags): boolean => flags.group !== undefined || flags.jobs !== undefined || flags.failFast === true;
 
 export interface RunSpecContext {
-  /** Absolute directory the commands run in. */
+  /** Absolute directory the commands run in (unless `worktree` is given). */
   readonly cwd: string;
+  /** Run each command in its own fresh worktree made from this (instead of `cwd`). @default undefined */
+  readonly worktree?: WorktreeSpec;
   /** Limits from the flags (limitsFromFlags). */
   readonly limits: RunLimits;
   /** Limits from kingly.config.json `defaults`, used where the flags say nothing. @default {} */
@@ -54,7 +56,7 @@ export function runSpecs(commands: readonly string[], flags: RunSpecFlags, conte
   const limits = { ...context.defaults, ...context.limits };
   const specs = commands.map((command, i): JobSpec => ({
     command,
-    cwd: context.cwd,
+    ...(context.worktree ? { worktree: context.worktree } : { cwd: context.cwd }),
     ...(flags.env ? { env: flags.env } : {}),
     ...(flags.name !== undefined ? { name: commands.length > 1 ? `${flags.name}:${i + 1}` : flags.name } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),

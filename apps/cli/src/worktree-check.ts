@@ -18,12 +18,11 @@ export interface WorktreeRequest {
 }
 
 /**
- * Checks at enqueue what can be known on this machine and returns the job spec's `worktree`
- * (give it instead of `cwd`): the repository exists, REF names a commit, the branch name is
- * valid and not checked out in another worktree. Throws E_BAD_INPUT with a hint otherwise. For a
- * URL only the shapes are checked; the worker's fetch says the rest. Names go to git as argv.
+ * Checks the shapes of the flags without looking at any repository (the first step of
+ * resolveWorktreeRequest): REF is a revision, the branch name is valid, --repo is a path or a URL.
+ * Throws E_BAD_INPUT naming the flag.
  */
-export async function resolveWorktreeRequest(request: WorktreeRequest): Promise<WorktreeSpec> {
+export function checkWorktreeRequest(request: WorktreeRequest): void {
   if (request.ref !== undefined) {
     const why = checkRevision(request.ref);
     if (why) throw badInput(`--git-worktree=REF: expected a branch, tag or commit, got '${request.ref}': ${why}`);
@@ -32,15 +31,26 @@ export async function resolveWorktreeRequest(request: WorktreeRequest): Promise<
     const why = checkBranchName(request.branch);
     if (why) throw badInput(`--branch: expected a branch name git accepts, got '${request.branch}': ${why}`, 'see git check-ref-format --help');
   }
+  if (request.repo !== undefined && !isRepoUrl(request.repo) && checkRepo(resolve(request.repo))) {
+    throw badInput(`--repo: expected a directory or a clone URL, got '${redactRepo(request.repo)}'`);
+  }
+}
+
+/**
+ * Checks at enqueue what can be known on this machine and returns the job spec's `worktree`
+ * (give it instead of `cwd`): the repository exists, REF names a commit, the branch name is
+ * valid and not checked out in another worktree, the place inside the checkout exists at that
+ * commit. Throws E_BAD_INPUT with a hint otherwise. For a URL only the shapes are checked; the
+ * worker's fetch says the rest. Names go to git as argv.
+ */
+export async function resolveWorktreeRequest(request: WorktreeRequest): Promise<WorktreeSpec> {
+  checkWorktreeRequest(request);
   const options = {
     ...(request.ref !== undefined ? { ref: request.ref } : {}),
     ...(request.branch !== undefined ? { branch: request.branch } : {}),
     ...(request.keep ? { keep: true } : {}),
   };
   if (request.repo !== undefined && isRepoUrl(request.repo)) return { repo: request.repo, ...options };
-  if (request.repo !== undefined && checkRepo(resolve(request.repo))) {
-    throw badInput(`--repo: expected a directory or a clone URL, got '${redactRepo(request.repo)}'`);
-  }
 
   const cwd = resolve(request.cwd);
   const dir = request.repo !== undefined ? resolve(cwd, request.repo) : cwd;
@@ -57,13 +67,19 @@ export async function resolveWorktreeRequest(request: WorktreeRequest): Promise<
   const repo = bare ? await git.raw(['rev-parse', '--absolute-git-dir']) : await git.raw(['rev-parse', '--show-toplevel']);
 
   const commit = await resolveCommit(git, request.ref ?? 'HEAD', repo);
-  if (request.branch !== undefined) await checkBranch(git, request.branch, request.ref, commit);
+  const checkedOut = request.branch !== undefined ? await checkBranch(git, request.branch, request.ref, commit) : commit;
 
   // The command runs at the same place inside the checkout as the user is in the repository.
   let subdir: string | undefined;
   if (!bare && request.repo === undefined) {
     const inside = relative(await realpath(repo), await realpath(cwd));
     if (inside !== '' && !inside.startsWith('..')) subdir = inside;
+  }
+  if (subdir !== undefined && (await git.raw(['cat-file', '-t', `${checkedOut}:${subdir}`]).catch(() => '')) !== 'tree') {
+    throw badInput(
+      `the command would run in '${subdir}' of the checkout (where --cwd is in ${repo}), but ${checkedOut.slice(0, 12)} has no such directory`,
+      'commit something in it, or give a --cwd the commit has',
+    );
   }
   return { repo, ...options, ...(subdir ? { subdir } : {}) };
 }
@@ -78,10 +94,11 @@ async function resolveCommit(git: SimpleGit, ref: string, repo: string): Promise
   }
 }
 
-async function checkBranch(git: SimpleGit, branch: string, ref: string | undefined, commit: string): Promise<void> {
+/** Refuses a branch checked out elsewhere or at another commit than REF; returns the commit the checkout will be at. */
+async function checkBranch(git: SimpleGit, branch: string, ref: string | undefined, commit: string): Promise<string> {
   // Exit 1 without a word when there is no such branch.
   const tip = await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '');
-  if (!tip) return;
+  if (!tip) return commit;
   const list = await git.raw(['worktree', 'list', '--porcelain']);
   let path: string | undefined;
   for (const line of list.split('\n')) {
@@ -96,6 +113,7 @@ async function checkBranch(git: SimpleGit, branch: string, ref: string | undefin
       'leave out =REF to continue the branch, or give a new --branch name',
     );
   }
+  return tip;
 }
 
 const gitWords = (error: unknown): string =>

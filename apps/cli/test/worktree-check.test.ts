@@ -41,5 +41,13 @@ describe('resolveWorktreeRequest', () => {
     repo.commit('second', {});
     await expect(resolveWorktreeRequest({ cwd: repo.path, branch: 'old', ref: 'main' })).rejects.toMatchObject({ message: expect.stringMatching(/branch 'old' already exists at/) });
     expect(await resolveWorktreeRequest({ cwd: repo.path, branch: 'old' })).toEqual({ repo: repo.path, branch: 'old' });
+    // The command would run at the same place in the checkout: it must be there at that commit.
+    const untracked = join(repo.path, 'new-dir');
+    mkdirSync(untracked);
+    await expect(resolveWorktreeRequest({ cwd: untracked })).rejects.toMatchObject({ message: expect.stringMatching(/would run in 'new-dir' of the checkout .* has no such directory/), hint: expect.stringMatching(/--cwd/) });
+    repo.commit('third', { 'new-dir/x': '' });
+    expect(await resolveWorktreeRequest({ cwd: untracked })).toEqual({ repo: repo.path, subdir: 'new-dir' });
+    await expect(resolveWorktreeRequest({ cwd: untracked, ref: head })).rejects.toMatchObject({ code: 'E_BAD_INPUT' });
+    await expect(resolveWorktreeRequest({ cwd: untracked, branch: 'old' })).rejects.toMatchObject({ message: expect.stringMatching(/would run in 'new-dir'/) });
   });
 });

@@ -51,12 +51,9 @@ Examples:
         const filters = [state && `in state ${state}`, options.group && `in group ${options.group}`, options.name && `named ${options.name}`].filter(Boolean);
         return write(process.stderr, `no jobs${filters.length > 0 ? ` ${filters.join(', ')}` : ''}\n`);
       }
-      const [{ formatTable }, { JOB_TABLE_HEAD, jobRow }] = await Promise.all([
-        import('../output/table.js'),
-        import('../output/format-job.js'),
-      ]);
-      const now = Date.now();
-      await write(process.stdout, formatTable(JOB_TABLE_HEAD, jobs.map((j) => jobRow(j, now))));
+      const [{ formatTable }, { jobTable }] = await Promise.all([import('../output/table.js'), import('../output/format-job.js')]);
+      const { head, rows } = jobTable(jobs);
+      await write(process.stdout, formatTable(head, rows));
     });
   });
 }

@@ -5,8 +5,9 @@ import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions, envPair, integer, queueName } from '../options.js';
 import { printLines } from '../output/write.js';
+import { GIT_WORKTREE_FLAG, wantsWorktree, worktreeFlagsMistake, worktreeFromFlags, type WorktreeFlags } from '../run-worktree.js';
 
-interface RunOptions {
+interface RunOptions extends WorktreeFlags {
   readonly follow?: boolean;
   readonly monitor?: boolean;
   readonly json?: boolean;
@@ -51,6 +52,13 @@ export function runCommand(): Command {
     .option('-j, --jobs <n>', 'run at most N of the group at once, over all workers', integer(1, 10_000))
     .option('--fail-fast', 'the first failure cancels the rest of the group (their trees killed)')
     .option('--group <id>', 'the group id (default: a new one when the run makes a group)')
+    .optionsGroup('Git worktree:')
+    .option('--git-worktree', "run in a fresh git worktree of HEAD of the repository around --cwd, removed when the job ends; --git-worktree=REF for a branch, tag or commit (REF only after '=')")
+    .addOption(new Option(`${GIT_WORKTREE_FLAG.valueFlag} <ref>`).hideHelp())
+    .option('--branch <name>', 'check out this branch in the worktree (made at REF when new; it stays after the job) instead of a detached HEAD')
+    .option('--keep-worktree', 'leave the worktree in place when the job ends')
+    .option('--repo <path|url>', 'a repository other than the one around --cwd; a clone URL is mirrored by the worker')
+    .configureHelp({ optionTerm: (option) => (option.long === GIT_WORKTREE_FLAG.flag ? `${GIT_WORKTREE_FLAG.flag}[=REF]` : option.flags) })
     .passThroughOptions()
     .addHelpText(
       'after',
@@ -66,7 +74,18 @@ Examples:
   $ kingly run -f --timeout 10m --max-memory 2G npm test
   $ kingly run --parallel -f "npm run lint" "npm test" "npm run build"
   $ kingly run --from-file commands.txt -j 4 --fail-fast -f
-  $ kingly run -f 'seq 1 100000' | wc -l`,
+  $ kingly run -f 'seq 1 100000' | wc -l
+
+With --git-worktree, the worker makes a checkout under KINGLY_HOME/worktrees for the job, runs the
+command at the same place inside it as --cwd is in the repository, and removes it when the job
+ends; commits made on a --branch stay on that branch. With --parallel, each command gets its own.
+
+  $ kingly run --git-worktree -f npm test              # a clean checkout of HEAD
+  $ kingly run --git-worktree=v1.2 -f npm test         # of tag v1.2 (the value only after '=')
+  $ kingly run --git-worktree --branch fix/42 -f ./fix.sh   # on branch fix/42, kept with its commits
+  $ kingly run --git-worktree --keep-worktree -f make  # leave the checkout (kingly show <id>: worktree)
+  $ kingly run --git-worktree=main --repo https://github.com/org/app.git -f npm test
+  $ kingly run --git-worktree --parallel -f "npm run lint" "npm test"   # one worktree each`,
     );
   addGlobalOptions(command);
   return command.action(async (words: string[], options: RunOptions, cmd: Command) => {
@@ -80,13 +99,19 @@ Examples:
     const limits = limitsFromFlags(options);
     const several = options.parallel === true || options.fromFile !== undefined;
     const commands = options.fromFile !== undefined ? await (await import('../read-commands.js')).readCommandFile(options.fromFile) : several ? words : [words.join(' ')];
+    const mistake = worktreeFlagsMistake(options, commands.length);
+    if (mistake !== undefined) cmd.error(mistake, { code: 'kingly.worktreeFlags' });
+    const cwd = resolve(options.cwd ?? process.cwd());
+    // Checked here, before any connection: a repository that cannot give what is asked fails now.
+    const worktree = wantsWorktree(options) ? await worktreeFromFlags(options, cwd) : undefined;
     const follow = options.follow === true || options.monitor === true;
     const json = options.json === true;
     await withClient(
       cmd,
       async (client, config) => {
         const { specs, group } = runSpecs(commands, options, {
-          cwd: resolve(options.cwd ?? process.cwd()),
+          cwd,
+          ...(worktree ? { worktree } : {}),
           limits,
           defaults: config.runDefaults,
           grouped: several || wantsGroup(options),

@@ -43,6 +43,22 @@ export function jobRow(r: JobRecord, now = Date.now()): string[] {
   return [r.id, r.state, exitText(r), durationText(r, now), ago(r.createdAt, now), commandText(r)];
 }
 
+/** What a worktree job checked out: `branch@sha`, `ref@sha` or the sha alone when REF was one; "-" for other jobs. */
+export function checkoutText(r: Pick<JobRecord, 'repo' | 'ref' | 'commit' | 'branch'>): string {
+  if (r.repo === null) return dash;
+  const name = r.branch ?? (r.ref !== null && !r.commit?.startsWith(r.ref) ? clip(r.ref, 24) : null);
+  const sha = r.commit?.slice(0, 7);
+  return [name, sha].filter(Boolean).join('@') || 'HEAD';
+}
+
+/** `kingly jobs`: the table, with a WORKTREE column before COMMAND when one of the jobs ran in a worktree. */
+export function jobTable(jobs: readonly JobRecord[], now = Date.now()): { head: string[]; rows: string[][] } {
+  const rows = jobs.map((j) => jobRow(j, now));
+  if (!jobs.some((j) => j.repo !== null)) return { head: [...JOB_TABLE_HEAD], rows };
+  const beforeLast = <T>(items: readonly T[], item: T): T[] => [...items.slice(0, -1), item, items.at(-1)!];
+  return { head: beforeLast(JOB_TABLE_HEAD, 'WORKTREE'), rows: rows.map((row, i) => beforeLast(row, checkoutText(jobs[i]!))) };
+}
+
 export const WORKER_TABLE_HEAD = ['WORKER', 'HOST', 'PID', 'QUEUE', 'RUNNING', 'UPTIME', 'LAST HEARTBEAT'] as const;
 
 export function workerRow(w: WorkerInfo, now = Date.now()): string[] {
@@ -83,6 +99,11 @@ export function jobDetails(r: JobRecord): string {
     ['reason', r.reason],
     ['queue', r.queue],
     ['cwd', r.cwd],
+    ['repo', r.repo],
+    ['ref', r.ref],
+    ['commit', r.commit === null ? null : r.commit.slice(0, 12)],
+    ['branch', r.branch],
+    ['worktree', r.worktreePath],
     ['group', r.group],
     ['tags', r.tags.length > 0 ? r.tags.join(', ') : null],
     ['host', r.host],
