@@ -22,6 +22,8 @@ export interface KinglyKeys {
   readonly runningPattern: string;
   /** Sorted set of jobs whose worker was lost and that wait for BullMQ to let them be retried. */
   readonly lostRetries: string;
+  /** Set of every job id of a group, written at enqueue: `--group` finds them without scanning queues. */
+  group(group: string): string;
   /** Set of the jobs of a group that hold a run slot (for groupConcurrency). */
   groupSlots(group: string): string;
   /** Hash port → jobId: ports handed to jobs on a host. */
@@ -37,7 +39,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group-slots', 'ports', 'control',
+  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'control',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -52,6 +54,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     running: (host) => `${prefix}:running:${host}`,
     runningPattern: `${prefix}:running:*`,
     lostRetries: `${prefix}:lost-retries`,
+    group: (group) => `${prefix}:group:${group}`,
     groupSlots: (group) => `${prefix}:group-slots:${group}`,
     ports: (host) => `${prefix}:ports:${host}`,
     control: (workerId) => `${prefix}:control:${workerId}`,

@@ -1,6 +1,6 @@
 import { ErrorCodes, KinglyError } from '../errors.js';
 import { RESERVED_QUEUE_NAMES } from '../keys.js';
-import { EVENTS_MAXLEN } from '../finish-job.js';
+import { EVENTS_MAXLEN, FINISHED_TTL_SECONDS } from '../finish-job.js';
 import { eventFields } from '../event-fields.js';
 import { newJobId } from '../ids.js';
 import { recordFromData } from '../record-hash.js';
@@ -67,6 +67,13 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
   });
   const events = redis.pipeline();
   events.sadd(ctx.keys.queues, queueName);
+  // Group membership is written here, once, so group lookups never depend on scanning BullMQ.
+  const groups = new Map<string, string[]>();
+  for (const { id, data } of jobs) if (data.group) groups.set(data.group, [...(groups.get(data.group) ?? []), id]);
+  for (const [group, ids] of groups) {
+    events.sadd(ctx.keys.group(group), ...ids);
+    events.expire(ctx.keys.group(group), FINISHED_TTL_SECONDS);
+  }
   for (let start = 0; start < jobs.length; start += EVENTS_PER_CALL) {
     const args: Array<string | number> = [EVENTS_MAXLEN];
     for (const { id, data } of jobs.slice(start, start + EVENTS_PER_CALL)) {

@@ -59,8 +59,9 @@ export interface ListJobsOptions {
 
 /** Jobs newest first, with their records merged in one pipelined read. */
 export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}): Promise<JobRecord[]> {
+  if (options.group !== undefined) return listGroupJobs(ctx, options.group, options);
   const limit = options.limit ?? 50;
-  const filtered = options.group !== undefined || options.name !== undefined || isRefinedState(options.state);
+  const filtered = options.name !== undefined || isRefinedState(options.state);
   // BullMQ can only select by its own states; when we filter further, read a wider window.
   const window = filtered ? Math.max(limit * 4, 1000) : limit;
   const queues = options.queue ? [options.queue] : await ctx.knownQueues();
@@ -83,11 +84,29 @@ export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}
   );
   return records
     .filter((r) => options.state === undefined || r.state === options.state || (options.keepEnded === true && isTerminalState(r.state)))
-    .filter((r) => options.group === undefined || r.group === options.group)
     .filter((r) => options.name === undefined || r.name === options.name)
-    .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id))
+    .sort(newestFirst)
     .slice(0, limit);
 }
 
 const isRefinedState = (state: JobState | undefined): boolean =>
   state !== undefined && !['queued', 'running', 'succeeded'].includes(state);
+
+/**
+ * A group's jobs from the membership set written at enqueue: complete however many jobs the
+ * queues hold, and stable while the group's jobs move between BullMQ states (a job held back by
+ * the group's cap goes active → delayed → waiting → active, which no order of reads can follow).
+ */
+async function listGroupJobs(ctx: ClientContext, group: string, options: ListJobsOptions): Promise<JobRecord[]> {
+  const redis = await ctx.redis();
+  const ids = await redis.smembers(ctx.keys.group(group));
+  const records = (await Promise.all(ids.map((id) => findJob(ctx, id)))).filter((r): r is JobRecord => r !== undefined);
+  return records
+    .filter((r) => options.queue === undefined || r.queue === options.queue)
+    .filter((r) => options.state === undefined || r.state === options.state || (options.keepEnded === true && isTerminalState(r.state)))
+    .filter((r) => options.name === undefined || r.name === options.name)
+    .sort(newestFirst)
+    .slice(0, options.limit ?? 50);
+}
+
+const newestFirst = (a: JobRecord, b: JobRecord): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id);
