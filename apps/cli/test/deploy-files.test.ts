@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { cleanEnv, kingly } from './helpers.js';
+
+// No Docker engine or PM2 daemon runs here: the files are validated, not run. What can be checked
+// is checked: they parse, and every kingly command line in them is one the built CLI accepts.
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const KNOWN_ENV = new Set(['KINGLY_REDIS_URL', 'KINGLY_API_TOKEN', 'KINGLY_HOME', 'KINGLY_QUEUE', 'KINGLY_PREFIX']);
+
+/** The CLI accepts the arguments: the same command line with --help exits 0. */
+async function accepts(args: readonly string[]): Promise<void> {
+  const result = await kingly([...args, '--help'], cleanEnv({}));
+  expect(result.exitCode, `kingly ${args.join(' ')} --help: ${result.stderr}`).toBe(0);
+}
+
+describe('deployment files', () => {
+  it('docker-compose.yml: redis, worker and api services with commands the CLI accepts', async () => {
+    const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as {
+      services: Record<string, { command?: string[]; environment?: Record<string, string>; build?: string; image?: string }>;
+    };
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'redis', 'worker']);
+    for (const name of ['worker', 'api']) {
+      const service = compose.services[name]!;
+      expect(service.build).toBe('.');
+      await accepts(service.command!);
+      for (const key of Object.keys(service.environment ?? {})) expect(KNOWN_ENV.has(key), key).toBe(true);
+      expect(service.environment?.KINGLY_REDIS_URL).toBe('redis://redis:6379');
+    }
+    expect(compose.services.api!.environment?.KINGLY_API_TOKEN).toMatch(/^\$\{KINGLY_API_TOKEN:\?/);
+    const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:20/m);
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "/opt/kingly/apps/cli/bin/kingly.js"]');
+    expect(existsSync(`${root}apps/cli/bin/kingly.js`)).toBe(true);
+  });
+
+  it('ecosystem.config.cjs: PM2 apps run the kingly binary with arguments it accepts', async () => {
+    const require = createRequire(import.meta.url);
+    const ecosystem = require(`${root}ecosystem.config.cjs`) as { apps: Array<{ name: string; script: string; args: string[]; env: Record<string, string> }> };
+    expect(ecosystem.apps.map((a) => a.name)).toEqual(['kingly-worker', 'kingly-api']);
+    for (const app of ecosystem.apps) {
+      expect(existsSync(app.script)).toBe(true);
+      await accepts(app.args);
+      for (const key of Object.keys(app.env)) expect(KNOWN_ENV.has(key), key).toBe(true);
+    }
+  });
+});
