@@ -31,9 +31,17 @@ export async function checkCwd(cwd: string): Promise<void> {
 export function spawnCommand(jobId: string, spec: JobSpec, cwd: string, extraEnv: Record<string, string> = {}): SpawnedProcess {
   // '--' so a command that starts with a dash is not read as an option of sh.
   const [file, args] = spec.command !== undefined ? ['/bin/sh', ['-c', '--', spec.command]] : [spec.argv![0]!, spec.argv!.slice(1)];
+  return spawnInGroup(file, args, cwd, { ...spec.env, ...extraEnv, KINGLY_JOB_ID: jobId });
+}
+
+/**
+ * Starts a program in a new session and process group (pgid = pid), output as raw byte streams,
+ * `env` over the worker's. Every process a job runs (its command, its worktree setup) starts here.
+ */
+export function spawnInGroup(file: string, args: readonly string[], cwd: string, env: Record<string, string>): SpawnedProcess {
   return execa(file, args, {
     cwd,
-    env: { ...spec.env, ...extraEnv, KINGLY_JOB_ID: jobId },
+    env,
     extendEnv: true,
     detached: true,
     stdin: 'ignore',

@@ -1,7 +1,7 @@
 import { cp, mkdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
+import { spawnInGroup } from '../spawn.js';
 import { LineSplitter } from '../line-splitter.js';
 import { WorktreeError, WorktreeErrorCodes } from './errors.js';
 
@@ -42,17 +42,7 @@ export async function copyIntoWorktree(mainCheckout: string | undefined, worktre
 export async function runSetup(commands: readonly string[], cwd: string, env: Record<string, string>, log: Log): Promise<void> {
   for (const command of commands) {
     log(`[kingly] setup: ${command}`);
-    const child = execa('/bin/sh', ['-c', command], {
-      cwd,
-      env,
-      extendEnv: true,
-      detached: true,
-      stdin: 'ignore',
-      buffer: false,
-      encoding: 'buffer',
-      reject: false,
-      cleanup: false,
-    });
+    const child = spawnInGroup('/bin/sh', ['-c', '--', command], cwd, env);
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
       child.once('error', reject);
