@@ -37,6 +37,25 @@ describe('workers that die', () => {
     expect(record.attempt).toBe(1);
   });
 
+  it('cancel says clearly that the owning worker is gone', async () => {
+    const h = createHarness('lost-cancel'); // no other worker: nobody reaps until one starts
+    try {
+      const doomed = await spawnWorkerProcess(h, fast);
+      const { id } = await h.client.enqueue({ command: 'sleep 300' });
+      await waitFor(async () => (await h.client.getJob(id)).pid !== null, { message: 'the job to run on the doomed worker' });
+      doomed.child.kill('SIGKILL');
+      await exited(doomed.child);
+      await waitFor(async () => (await h.client.listWorkers()).some((w) => w.pid === doomed.child.pid && !w.alive), { message: 'the worker to be seen dead' });
+      await expect(h.client.cancel(id, { graceMs: 200 })).rejects.toMatchObject({ code: 'E_WORKER_GONE', message: /which is gone/ });
+      // A worker starting on this host reaps the orphan and ends the job.
+      await h.startWorker(fast);
+      expect((await h.client.waitForJob(id, { timeoutMs: 20_000 })).state).toBe('worker-lost');
+      await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length === 0, { message: 'the orphan to be killed' });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('retries a job that asked for attempts, with the attempt number on the record', async () => {
     // A prefix of its own, so the job can only go to the doomed worker.
     const h = createHarness('lost-retry');
