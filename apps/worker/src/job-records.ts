@@ -63,8 +63,8 @@ export function applyOutcome(record: JobRecord, outcome: Outcome, finishedAt: nu
 
 /** Terminal write (exactly once, see finishJob) and removal from the host's reaping list. */
 export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord): Promise<boolean> {
-  const first = await finishJob(redis, keys, record);
-  if (record.host) await redis.hdel(keys.running(record.host), record.id);
+  // Both commands go out together (one round trip); the entry goes whoever finished the job.
+  const [first] = await Promise.all([finishJob(redis, keys, record), record.host ? redis.hdel(keys.running(record.host), record.id) : 0]);
   return first;
 }
 
