@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { JOB_STATES, type KinglyClient } from '@kingly/cmd';
 import { knownQueues } from './live/known-queues.js';
 
@@ -20,6 +20,9 @@ export class KinglyMetrics {
   readonly #rssTotal: Gauge;
   readonly #depth: Gauge;
   readonly #workers: Gauge;
+  readonly #linesTotal: Counter;
+  /** The Redis total at the last scrape: the Prometheus counter grows by the difference. */
+  #linesSeen = 0;
 
   constructor() {
     const registers = [this.registry];
@@ -34,6 +37,7 @@ export class KinglyMetrics {
     this.#rssTotal = new Gauge({ name: 'kingly_running_rss_bytes', help: 'Resident memory of all running jobs', registers });
     this.#depth = new Gauge({ name: 'kingly_queue_depth', help: 'Jobs waiting to start, by queue', labelNames: ['queue'], registers });
     this.#workers = new Gauge({ name: 'kingly_workers', help: 'Workers by heartbeat (alive; dead: listed for an hour after their heartbeat expired)', labelNames: ['state'], registers });
+    this.#linesTotal = new Counter({ name: 'kingly_log_lines_written_total', help: 'Log lines written by every job, on every worker (kept in Redis)', registers });
     collectDefaultMetrics({ register: this.registry, prefix: 'kingly_api_' });
   }
 
@@ -66,6 +70,10 @@ export class KinglyMetrics {
       const counts = await (await client.queue(name)).getJobCounts(...WAITING);
       this.#depth.set({ queue: name }, WAITING.reduce((sum, t) => sum + (counts[t] ?? 0), 0));
     }
+    const lines = Number((await redis.hget(client.keys.stats, 'logLines')) ?? 0);
+    // The counter follows the total kept in Redis (so it is the same on every API instance).
+    if (lines > this.#linesSeen) this.#linesTotal.inc(lines - this.#linesSeen);
+    this.#linesSeen = lines;
     const alive = status.workers.filter((w) => w.alive).length;
     this.#workers.set({ state: 'alive' }, alive);
     this.#workers.set({ state: 'dead' }, status.workers.length - alive);

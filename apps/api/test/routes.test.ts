@@ -73,6 +73,8 @@ describe('workers, status, metrics, health and docs', () => {
     expect(metric(text, 'kingly_queue_depth', { queue: 'commands' })).toBe(0);
     expect(metric(text, 'kingly_workers', { state: 'alive' })).toBe(1);
     expect(text).toContain('kingly_api_process_cpu_user_seconds_total');
+    const linesBefore = metric(text, 'kingly_log_lines_written_total')!;
+    expect(linesBefore).toBeGreaterThanOrEqual(1);
 
     expect((await h.call({ method: 'DELETE', url: `/api/jobs/${id}?graceMs=500` })).statusCode).toBe(202);
     await waitForState(h.client, id, ['cancelled']);
@@ -80,6 +82,8 @@ describe('workers, status, metrics, health and docs', () => {
     expect(metric(after, 'kingly_running_jobs')).toBe(0);
     expect(metric(after, 'kingly_running_job_cpu_percent', { job_id: id })).toBeUndefined();
     expect(metric(after, 'kingly_jobs', { state: 'cancelled' })).toBe(1);
+    // The cancel wrote a system line to the job's log: the total grew.
+    expect(metric(after, 'kingly_log_lines_written_total')).toBeGreaterThan(linesBefore);
   });
 
   it('serves OpenAPI at /docs, documenting every route with its schema', async () => {

@@ -33,6 +33,8 @@ for i = 7, #ARGV, 2 do
   end
   n = n + 1
 end
+if ARGV[5] ~= '' and plain < n then n = n + 1 end
+redis.call('HINCRBY', KEYS[2], 'logLines', n)
 return n
 `;
 
@@ -44,6 +46,7 @@ return n
 export class LogPublisher {
   readonly #redis: Redis;
   readonly #key: string;
+  readonly #statsKey: string;
   readonly #maxLines: number;
   readonly #batchLines: number;
   readonly #flushMs: number;
@@ -58,9 +61,14 @@ export class LogPublisher {
   #error: unknown;
   #drainWaiters: Array<() => void> = [];
 
-  constructor(redis: Redis, key: string, options: LogPublisherOptions = {}) {
+  /**
+   * @param key the job's log stream
+   * @param statsKey the counters hash; every line written (system lines included) counts in `logLines`
+   */
+  constructor(redis: Redis, key: string, statsKey: string, options: LogPublisherOptions = {}) {
     this.#redis = redis;
     this.#key = key;
+    this.#statsKey = statsKey;
     this.#maxLines = options.maxLines ?? 100_000;
     this.#batchLines = options.batchLines ?? 500;
     this.#flushMs = options.flushMs ?? 25;
@@ -70,6 +78,11 @@ export class LogPublisher {
   /** Lines accepted so far (system lines included). */
   get lineCount(): number {
     return this.#written + this.#batch.length / 2;
+  }
+
+  /** Lines kept in the stream at most (MAXLEN ~). */
+  get maxLines(): number {
+    return this.#maxLines;
   }
 
   get backlogged(): boolean {
@@ -113,7 +126,7 @@ export class LogPublisher {
     this.#inFlight += 1;
     // ioredis writes the commands of one connection in order, so batches land in order.
     this.#lastSend = this.#redis
-      .eval(XADD_BATCH, 1, this.#key, LOG_FIELDS.stream, LOG_FIELDS.line, plain, this.#maxLines, notice, STREAM_CODES.system, ...pairs)
+      .eval(XADD_BATCH, 2, this.#key, this.#statsKey, LOG_FIELDS.stream, LOG_FIELDS.line, plain, this.#maxLines, notice, STREAM_CODES.system, ...pairs)
       .catch((error: unknown) => {
         this.#error ??= error;
       })

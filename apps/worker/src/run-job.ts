@@ -43,7 +43,7 @@ const RETRYABLE = new Set<Outcome['state']>(['failed', 'timed-out', 'memory-limi
 export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunResult> {
   const id = job.id!;
   const attempt = job.attemptsMade + 1;
-  const publisher = new LogPublisher(ctx.logsRedis, ctx.keys.logs(id), { maxLines: ctx.options.maxLogLines });
+  const publisher = new LogPublisher(ctx.logsRedis, ctx.keys.logs(id), ctx.keys.stats, { maxLines: ctx.options.maxLogLines });
   const { createdAt, ...spec } = job.data;
   const parsed = jobSpecSchema.safeParse(spec);
   const data: JobData = { ...(parsed.success ? parsed.data : { command: String(spec.command ?? '?') }), createdAt: createdAt ?? job.timestamp };
@@ -104,6 +104,10 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   const retry = RETRYABLE.has(outcome.state) && attempt < final.attempts;
   if (!retry && data.failFast && data.group && outcome.state !== 'succeeded' && outcome.state !== 'cancelled') {
     await cancelRestOfGroup(ctx, id, data.group, publisher);
+  }
+  // The notice written when the cap was passed is trimmed away with the old lines: say it again last.
+  if (publisher.lineCount > publisher.maxLines) {
+    publisher.push('system', `[kingly] the job wrote ${publisher.lineCount} lines; only the last ~${publisher.maxLines} are kept`);
   }
   await publisher.flush();
   if (retry) await recordRetrying(ctx.redis, ctx.keys, final, describe(outcome));

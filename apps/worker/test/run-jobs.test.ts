@@ -49,6 +49,33 @@ describe('running jobs', () => {
     expect(seen.every((line, i) => line === String(i + 1))).toBe(true);
   });
 
+  it('counts every line written in the stats hash (for the API metrics)', async () => {
+    const redis = await h.client.redis();
+    const before = Number((await redis.hget(h.client.keys.stats, 'logLines')) ?? 0);
+    const { id } = await h.client.enqueue({ command: 'seq 1 1234' });
+    await h.client.waitForJob(id, { timeoutMs: 15_000 });
+    expect(Number(await redis.hget(h.client.keys.stats, 'logLines')) - before).toBe(1234);
+  });
+
+  it('caps the stored log at maxLogLines (MAXLEN ~) and says so in a system line that is kept', async () => {
+    const capped = createHarness('run-cap');
+    try {
+      await capped.startWorker({ maxLogLines: 1000 });
+      const { id } = await capped.client.enqueue({ command: 'seq 1 5000' });
+      await capped.client.waitForJob(id, { timeoutMs: 15_000 });
+      const lines = await logLines(capped.client, id);
+      // MAXLEN ~ trims whole stream nodes: at least the cap is kept, a little more at most.
+      expect(lines.length).toBeGreaterThanOrEqual(1000);
+      expect(lines.length).toBeLessThan(1500);
+      expect(lines.at(-2)).toBe('stdout:5000');
+      expect(lines.at(-1)).toBe('system:[kingly] the job wrote 5000 lines; only the last ~1000 are kept');
+      const stdout = lines.filter((l) => l.startsWith('stdout:')).map((l) => Number(l.slice(7)));
+      expect(stdout).toEqual(stdout.map((_, i) => stdout[0]! + i));
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('flushes a last line without newline', async () => {
     const { id } = await h.client.enqueue({ command: "printf 'a\\nno-newline'" });
     await h.client.waitForJob(id, { timeoutMs: 15_000 });

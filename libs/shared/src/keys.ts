@@ -28,6 +28,8 @@ export interface KinglyKeys {
   groupSlots(group: string): string;
   /** Hash port → jobId: ports handed to jobs on a host. */
   ports(host: string): string;
+  /** Hash of counters over every job (`logLines`: lines written to job logs). */
+  readonly stats: string;
   /** Pub/sub channel a worker listens on for control messages (kill). */
   control(workerId: string): string;
 }
@@ -39,7 +41,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'control',
+  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -57,6 +59,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     group: (group) => `${prefix}:group:${group}`,
     groupSlots: (group) => `${prefix}:group-slots:${group}`,
     ports: (host) => `${prefix}:ports:${host}`,
+    stats: `${prefix}:stats`,
     control: (workerId) => `${prefix}:control:${workerId}`,
   };
 }
