@@ -1,6 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { inject } from 'vitest';
 import { KinglyClient } from '@kingly/cmd';
-import { uniqueName } from '@kingly/testing';
+import { uniqueName, waitFor } from '@kingly/testing';
 import { createWorker, type KinglyWorker } from '../src/create-worker.js';
 import type { WorkerOptions } from '../src/worker-options.js';
 
@@ -10,6 +11,8 @@ export interface Harness {
   readonly prefix: string;
   readonly client: KinglyClient;
   startWorker(options?: Partial<WorkerOptions>): Promise<KinglyWorker>;
+  /** Stops this child process (SIGTERM, then SIGKILL) on close() if it still runs. */
+  track(child: ChildProcess): void;
   close(): Promise<void>;
 }
 
@@ -18,6 +21,7 @@ export function createHarness(label: string): Harness {
   const prefix = uniqueName(label);
   const client = new KinglyClient({ redisUrl, prefix });
   const workers: KinglyWorker[] = [];
+  const children: ChildProcess[] = [];
   return {
     redisUrl,
     prefix,
@@ -27,7 +31,12 @@ export function createHarness(label: string): Harness {
       workers.push(worker);
       return worker;
     },
+    track(child) {
+      children.push(child);
+    },
     async close() {
+      // Worker processes a test started and left running would outlive the run (and its Redis).
+      await Promise.all(children.map((child) => stopChild(child)));
       await Promise.all(workers.map((w) => w.close()));
       await client.close();
     },
@@ -41,8 +50,6 @@ export async function logLines(client: KinglyClient, id: string): Promise<string
   return lines;
 }
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { waitFor } from '@kingly/testing';
 
 /** A worker in its own process (built dist), as a user runs it; resolves once its heartbeat shows. */
 export async function spawnWorkerProcess(h: Harness, options: Partial<WorkerOptions> = {}): Promise<{ child: ChildProcess; output: () => string }> {
@@ -50,6 +57,7 @@ export async function spawnWorkerProcess(h: Harness, options: Partial<WorkerOpti
   const settings = JSON.stringify({ redisUrl: h.redisUrl, prefix: h.prefix, concurrency: 4, shutdownGraceMs: 1000, ...options });
   const code = `import('@kingly/worker').then((m) => m.runWorkerMain(${settings})).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
+  h.track(child);
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -62,3 +70,12 @@ export async function spawnWorkerProcess(h: Harness, options: Partial<WorkerOpti
 
 export const exited = (child: ChildProcess): Promise<number | null> =>
   child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await done;
+  clearTimeout(timer);
+}
