@@ -208,13 +208,7 @@ describe('kingly api in the foreground', () => {
     const { child, stderr } = start(['--port', String(port), '--redis-url', inject('redisUrl'), '--prefix', prefix], { ...env, KINGLY_API_TOKEN: token });
     try {
       const url = `http://127.0.0.1:${port}`;
-      await waitFor(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`kingly api exited ${child.exitCode}: ${stderr()}`);
-          return (await call(`${url}/healthz`)).status === 200;
-        },
-        { timeoutMs: 60_000, message: `kingly api to answer /healthz on port ${port}` },
-      );
+      await waitForHealthz(child, stderr, url, port);
       expect((await call(`${url}/api/status`)).status).toBe(401);
       expect((await call(`${url}/api/status`, { headers: bearer(token) })).status).toBe(200);
       // Queued only (no worker on this prefix), but on this prefix: the CLI sees it there.
@@ -257,13 +251,7 @@ describe('kingly api in the foreground', () => {
     const { child, stderr } = start(['--port', String(port), '--redis-url', inject('redisUrl'), '--prefix', uniqueName('cli-api-open')], env);
     try {
       const url = `http://127.0.0.1:${port}`;
-      await waitFor(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`kingly api exited ${child.exitCode}: ${stderr()}`);
-          return (await call(`${url}/healthz`)).status === 200;
-        },
-        { timeoutMs: 60_000, message: `kingly api to answer /healthz on port ${port}` },
-      );
+      await waitForHealthz(child, stderr, url, port);
       expect((await call(`${url}/api/status`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
@@ -272,3 +260,14 @@ describe('kingly api in the foreground', () => {
     expect(stderr()).toContain('auth is off, loopback only');
   }, 120_000);
 });
+
+/** Waits until a foreground `kingly api` answers /healthz; fails at once if it exited. */
+async function waitForHealthz(child: { exitCode: number | null }, stderr: () => string, url: string, port: number): Promise<void> {
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`kingly api exited ${child.exitCode}: ${stderr()}`);
+      return (await call(`${url}/healthz`)).status === 200;
+    },
+    { timeoutMs: 60_000, message: `kingly api to answer /healthz on port ${port}` },
+  );
+}
