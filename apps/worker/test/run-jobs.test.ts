@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createKeys, eventFields, recordFromData } from '@kingly/cmd';
 import { waitFor } from '@kingly/testing';
 import { createHarness, logLines, type Harness } from './harness.js';
 
@@ -137,6 +139,30 @@ describe('running jobs', () => {
     const types: string[] = [];
     for await (const event of h.client.events({ since, follow: false })) if (event.jobId === id) types.push(event.type);
     expect(types).toEqual(['queued', 'started', 'finished']);
+  });
+
+  it('writes each queued event of enqueueMany with the fields eventFields gives', async () => {
+    const specs = [{ command: 'echo one', name: 'named' }, { argv: ['echo', 'two words'] }];
+    // Written at enqueue: no worker takes this queue, the jobs stay queued.
+    const ids = await h.client.enqueueMany(specs, { queue: 'queued-fields' });
+    const redis = new Redis(h.redisUrl);
+    try {
+      const entries = await redis.xrange(createKeys(h.prefix).events, '-', '+');
+      const queued = entries.map(([, flat]) => flat).filter((flat) => flat[1] === 'queued' && ids.includes(flat[3]!));
+      const expected = ids.map((id, i) => Object.entries(eventFields('queued', recordFromData(id, 'queued-fields', { ...specs[i]!, createdAt: 0 }, 'queued'))).flat());
+      expect(queued).toEqual(expected);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('keeps the order of a big enqueueMany (added in chunks) in the BullMQ queue', async () => {
+    const specs = Array.from({ length: 1234 }, (_, i) => ({ argv: ['true', String(i)] }));
+    const ids = await h.client.enqueueMany(specs, { queue: 'chunk-order' });
+    const queue = await h.client.queue('chunk-order');
+    // getWaiting lists the wait list oldest first: the order the jobs will be taken in.
+    const waiting = (await queue.getWaiting(0, -1)).map((job) => job.id);
+    expect(waiting).toEqual(ids);
   });
 
   it('calls onComplete for every terminal transition and catches up from an event id', async () => {

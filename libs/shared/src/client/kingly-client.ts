@@ -118,7 +118,7 @@ export class KinglyClient {
     return { id: id! };
   }
 
-  /** Enqueues many commands with one BullMQ addBulk; returns their ids in order. */
+  /** Enqueues many commands (BullMQ addBulk in chunks, order kept); returns their ids in order. */
   enqueueMany(specs: readonly JobSpec[], options?: EnqueueOptions): Promise<string[]> {
     return enqueueMany(this.#ctx, specs, options);
   }
