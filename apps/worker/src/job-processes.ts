@@ -1,4 +1,4 @@
-import { freshProcTable, readJobCookie, type ProcInfo } from './proc-table.js';
+import { freshProcTable, lastPid, readJobCookie, readProcsAfter, type ProcInfo } from './proc-table.js';
 
 /** Which job (if any) each process belongs to, cached by pid and start time (a process's env never changes). */
 export class CookieCache {
@@ -81,4 +81,23 @@ export async function jobProcesses(
 export async function snapshotJob(jobId: string, pgid: number | null, cookies: CookieCache = new CookieCache()): Promise<ProcInfo[]> {
   const table = await freshProcTable();
   return (await jobProcesses(table, [{ id: jobId, pgid }], cookies)).get(jobId) ?? [];
+}
+
+/**
+ * Pids are handed out in increasing order until they wrap at pid_max (32768 at least), so within
+ * this long of the leader's start no wrap can have happened unless the machine made pid_max
+ * processes meanwhile, which takes far longer.
+ */
+const NO_WRAP_WITHIN_MS = 1000;
+
+/**
+ * What a job whose leader (pid = pgid) has exited left running, read fresh. Every process of the
+ * job started after its leader: for a short job whose pids cannot have wrapped, only processes
+ * with a higher pid are read (most of /proc is skipped on the path every short job takes);
+ * otherwise the whole table is.
+ */
+export async function leftoverProcesses(jobId: string, leaderPid: number, ranMs: number, cookies: CookieCache): Promise<ProcInfo[]> {
+  const newest = lastPid();
+  const table = ranMs < NO_WRAP_WITHIN_MS && newest !== undefined && newest >= leaderPid ? readProcsAfter(leaderPid) : await freshProcTable();
+  return (await jobProcesses(table, [{ id: jobId, pgid: leaderPid }], cookies)).get(jobId) ?? [];
 }

@@ -82,6 +82,31 @@ export async function readProcTable(): Promise<ProcInfo[]> {
   return infos;
 }
 
+/** Processes whose pid is above `pid`: every process started after it, if pids have not wrapped since. */
+export function readProcsAfter(pid: number): ProcInfo[] {
+  const infos: ProcInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const n = Number(entry);
+    if (n <= pid) continue;
+    const text = readStatText(n);
+    const info = text === undefined ? undefined : parseStat(n, text);
+    if (info !== undefined && !info.zombie) infos.push(info);
+  }
+  return infos;
+}
+
+/** The pid the kernel handed out last (/proc/loadavg), or undefined where that cannot be read. */
+export function lastPid(): number | undefined {
+  try {
+    const value = Number(readFileSync('/proc/loadavg', 'latin1').trim().split(' ').at(-1));
+    return Number.isInteger(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 let nextTable: Promise<ProcInfo[]> | undefined;
 
 /**

@@ -11,7 +11,7 @@ import { restartDelay, HEALTHY_RUN_MS } from './restart-policy.js';
 import { startProcess } from './run-process.js';
 import { RunningJob } from './running-job.js';
 import { SpawnError } from './spawn.js';
-import { prepareWorkspace } from './workspace.js';
+import { needsWorkspace, prepareWorkspace } from './workspace.js';
 import { applyOutcome, recordFinished, recordPreparing, recordRestarted, recordRetrying, recordStarted } from './job-records.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
@@ -73,8 +73,14 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
           }, timeoutMs);
     let port: number | undefined;
     try {
-      const cancelSignal = await recordPreparing(ctx.redis, ctx.keys, data, base);
-      if (cancelSignal) void running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
+      const preparing = recordPreparing(ctx.redis, ctx.keys, data, base).then((cancelSignal) => {
+        if (cancelSignal) void running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
+      });
+      // A worktree or a port takes a while and can be cancelled meanwhile: wait for the record to
+      // say the job is taken. A plain command only needs the write sent before its spawn (one
+      // connection keeps the order, so the started record lands after it); it is awaited with that.
+      if (needsWorkspace(data) || data.portRange) await preparing;
+      else preparing.catch(() => {});
       const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line), ctx.options);
       try {
         const env: Record<string, string> = {};
@@ -83,7 +89,7 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
           env.PORT = String(port);
           publisher.push('system', `[kingly] PORT=${port}`);
         }
-        ({ outcome, record } = await runProcesses(ctx, running, data, workspace.cwd, env, publisher, { ...base, cwd: workspace.cwd, ...workspace.fields, port: port ?? null }));
+        ({ outcome, record } = await runProcesses(ctx, running, data, workspace.cwd, env, publisher, { ...base, cwd: workspace.cwd, ...workspace.fields, port: port ?? null }, preparing));
       } finally {
         await workspace.release();
       }
@@ -124,6 +130,8 @@ async function runProcesses(
   env: Record<string, string>,
   publisher: LogPublisher,
   initial: JobRecord,
+  /** The taken record's write (recordPreparing), awaited before the started one is. */
+  preparing: Promise<void>,
 ): Promise<{ outcome: Outcome; record: JobRecord }> {
   let record = initial;
   let restarts = 0;
@@ -135,7 +143,7 @@ async function runProcesses(
     const run = await startProcess(running, data, cwd, env, publisher, ctx.cookies);
     if (restarts === 0) {
       record = { ...record, pid: run.pid, pgid: run.pid, startedAt: new Date(startedAt).toISOString() };
-      const cancelSignal = await recordStarted(ctx.redis, ctx.keys, record, run.procStartTime);
+      const [, cancelSignal] = await Promise.all([preparing, recordStarted(ctx.redis, ctx.keys, record, run.procStartTime)]);
       // A cancel that came while the job was being taken: honour it now.
       if (cancelSignal) void running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
     } else {

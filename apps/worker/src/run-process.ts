@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { signalNumber, type JobData, type LogStream, type Outcome } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
-import { snapshotJob, type CookieCache } from './job-processes.js';
+import { leftoverProcesses, type CookieCache } from './job-processes.js';
 import { LineSplitter } from './line-splitter.js';
 import type { LogPublisher } from './log-publisher.js';
 import { readProc } from './proc-table.js';
 import type { RunningJob } from './running-job.js';
-import { spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
+import { checkCwd, spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
 
 /** How long leftover processes of a finished leader get between SIGTERM and SIGKILL. */
 const LEFTOVER_GRACE_MS = 2000;
@@ -30,10 +30,12 @@ export async function startProcess(
   publisher: LogPublisher,
   cookies: CookieCache,
 ): Promise<ProcessRun> {
+  const spawnedAt = Date.now();
   const child = spawnCommand(running.id, data, cwd, env);
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
-    child.once('error', (error) => reject(new SpawnError(error.message)));
+    // Node says "spawn /bin/sh ENOENT" for a missing cwd too: name the cwd when it is the cause.
+    child.once('error', (error) => checkCwd(cwd).then(() => reject(new SpawnError(error.message)), reject));
   });
   running.pgid = pid;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -44,7 +46,7 @@ export async function startProcess(
     const exit = await exited;
     await running.stopped;
     // The leader is gone; anything it left (in its group, or escaped with the job's cookie) would be orphaned.
-    if (!running.stopOutcome && (await snapshotJob(running.id, pid, cookies)).length > 0) {
+    if (!running.stopOutcome && (await leftoverProcesses(running.id, pid, Date.now() - spawnedAt, cookies)).length > 0) {
       publisher.push('system', '[kingly] the command exited; stopping processes it left running');
       await killJobProcesses(running.id, pid, { graceMs: LEFTOVER_GRACE_MS });
     }

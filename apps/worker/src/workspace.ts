@@ -1,5 +1,4 @@
 import type { JobData } from '@kingly/cmd';
-import { checkCwd } from './spawn.js';
 import { prepareWorktree, type WorktreeFields } from './worktree/index.js';
 
 /** Where a job runs, and how to give the place back when it ends. */
@@ -21,6 +20,9 @@ export interface WorkspaceOptions {
   readonly home: string;
 }
 
+/** True when the job's place needs work before its command can start (a worktree). */
+export const needsWorkspace = (data: JobData): boolean => data.worktree !== undefined;
+
 /**
  * The job's working directory: a fresh git worktree when the job asks for one (removed again by
  * `release()` unless it asked to keep it), else its `cwd` (default: the worker's). Throws
@@ -31,7 +33,6 @@ export async function prepareWorkspace(jobId: string, data: JobData, log: Worksp
   if (data.worktree) {
     return prepareWorktree(jobId, data.worktree, log, { home: options.home, requestedAt: data.createdAt, env: data.env ?? {} });
   }
-  const cwd = data.cwd ?? process.cwd();
-  await checkCwd(cwd);
-  return { cwd, release: async () => {} };
+  // Not checked here: a missing cwd makes the spawn fail, and only then is it looked at (startProcess).
+  return { cwd: data.cwd ?? process.cwd(), release: async () => {} };
 }

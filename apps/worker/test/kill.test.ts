@@ -32,6 +32,20 @@ describe('cancel and kill', () => {
     expect((await logLines(h.client, id)).join('\n')).toMatch(/cancelled by request/);
   });
 
+  // The leader exits at once (the short-job path reads only pids above the leader's) or after
+  // the no-wrap window (the whole process table is read): either way nothing it left survives.
+  it.each([
+    ['in its group, leader exits at once', 'sleep 300 & echo bg started', 0],
+    ['escaped with setsid, leader exits at once', 'setsid sleep 300 & echo bg started', 0],
+    ['escaped with setsid, leader exits after 1.2 s', 'setsid sleep 300 & echo bg started; sleep 1.2', 1200],
+  ])('stops what a finished command left running: %s', async (_label, command) => {
+    const { id } = await h.client.enqueue({ command });
+    const record = await h.client.waitForJob(id, { timeoutMs: 20_000 });
+    expect(record.state).toBe('succeeded');
+    expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
+    expect(await logLines(h.client, id)).toEqual(['stdout:bg started', 'system:[kingly] the command exited; stopping processes it left running']);
+  });
+
   it('sends the asked signal first', async () => {
     const { id } = await h.client.enqueue({ command: "trap 'echo got INT; exit 130' INT; sleep 100 & wait" });
     await waitRunning(id, 2);
