@@ -51,9 +51,8 @@ export async function startProcess(
       await killJobProcesses(running.id, pid, { graceMs: LEFTOVER_GRACE_MS });
     }
     await Promise.race([streamsClosed, new Promise((resolve) => setTimeout(resolve, PIPE_CLOSE_MS))]);
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-    await child.catch(() => {});
+    child.stdout.destroy();
+    child.stderr.destroy();
     running.pgid = null;
     return outcomeOf(exit, running);
   })();

@@ -50,6 +50,11 @@ export async function runSetup(commands: readonly string[], cwd: string, env: Re
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
+    // Output is all read once the pipes close (or the spawn failed): the next step logs after it.
+    const closed = new Promise<void>((resolve) => {
+      child.once('close', () => resolve());
+      child.once('error', () => resolve());
+    });
     for (const stream of [child.stdout, child.stderr] as Array<Readable | null>) {
       if (!stream) continue;
       const splitter = new LineSplitter(log);
@@ -68,7 +73,7 @@ export async function runSetup(commands: readonly string[], cwd: string, env: Re
     } catch {
       /* the group is gone */
     }
-    await child;
+    await closed;
     if (code !== 0) {
       const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
       throw new WorktreeError(WorktreeErrorCodes.SETUP_FAILED, `worktree setup '${command}' ${how}`);
