@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { KinglyKeys } from '../keys.js';
 import type { JobData } from '../schemas/job-spec.js';

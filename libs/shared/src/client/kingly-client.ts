@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createKeys, DEFAULT_PREFIX, type KinglyKeys } from '../keys.js';
 import { connectRedis } from '../redis.js';
@@ -91,13 +91,16 @@ export class KinglyClient {
   }
 
   async #queue(name: string): Promise<Queue<JobData>> {
-    let queue = this.#queues.get(name);
-    if (!queue) {
-      const connection = await this.redis();
-      queue = new Queue<JobData>(name, { connection, prefix: this.keys.prefix });
-      queue.on('error', () => {});
-      this.#queues.set(name, queue);
-    }
+    const known = this.#queues.get(name);
+    if (known) return known;
+    // Loaded on first use: reads such as status never need BullMQ, and it is the heaviest import.
+    const [connection, { Queue }] = await Promise.all([this.redis(), import('bullmq')]);
+    // Another caller may have opened it meanwhile.
+    const opened = this.#queues.get(name);
+    if (opened) return opened;
+    const queue = new Queue<JobData>(name, { connection, prefix: this.keys.prefix });
+    queue.on('error', () => {});
+    this.#queues.set(name, queue);
     return queue;
   }
 

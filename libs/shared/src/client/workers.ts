@@ -1,9 +1,11 @@
 import type { JobRecord } from '../schemas/job-record.js';
 import { JOB_STATES, type JobState } from '../schemas/job-state.js';
+import type { Redis } from 'ioredis';
+import type { JobData } from '../schemas/job-spec.js';
 import type { ClientContext } from './context.js';
-import { listJobs } from './get-jobs.js';
 import { parseEvent } from '../event-fields.js';
-import { QUEUED_TYPES } from './bull-state.js';
+import { recordFromData, recordFromHash } from '../record-hash.js';
+import { readBullJobData, readBullQueue } from './bull-keys.js';
 
 /** A worker as its heartbeat describes it. */
 export interface WorkerInfo {
@@ -35,7 +37,7 @@ export interface WorkerHeartbeat {
 /** Dead workers stay listed this long after their last heartbeat. */
 export const DEAD_WORKER_LISTED_MS = 3600_000;
 
-export async function listWorkers(ctx: ClientContext): Promise<WorkerInfo[]> {
+export async function listWorkers(ctx: Pick<ClientContext, 'keys' | 'redis'>): Promise<WorkerInfo[]> {
   const redis = await ctx.redis();
   const registry = await redis.hgetall(ctx.keys.workers);
   const beats = Object.values(registry)
@@ -81,41 +83,53 @@ export interface StatusReport {
 /** How many recent events are read to find the latest failures. */
 const FAILURE_SCAN = 500;
 
-/** Counts by state, workers, running jobs and recent failures: the answer to "what's going on?". */
-export async function status(ctx: ClientContext): Promise<StatusReport> {
+/** What status needs of a client: no BullMQ (see bull-keys.ts). */
+export type StatusContext = Pick<ClientContext, 'keys' | 'redis' | 'knownQueues'>;
+
+/**
+ * Counts by state, workers, running jobs and recent failures: the answer to "what's going on?".
+ * Reads BullMQ's keys directly (one round trip per queue) rather than through BullMQ, which
+ * `kingly status` would otherwise spend most of its start-up loading.
+ */
+export async function status(ctx: StatusContext): Promise<StatusReport> {
   const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-  const queues = await ctx.knownQueues();
   const redis = await ctx.redis();
-  const [workers, active, recentFailures] = await Promise.all([
-    listWorkers(ctx),
-    listJobs(ctx, { state: 'running', limit: 1000, keepEnded: true }),
-    latestFailures(ctx),
-  ]);
-  // Active in BullMQ but already ended in the record: BullMQ has not caught up yet (stall check).
-  const running = active.filter((r) => r.state === 'running');
-  for (const r of active) if (r.state !== 'running') counts[r.state] += 1;
-  counts.running = running.length;
-  for (const name of queues) {
-    const queue = await ctx.queue(name);
-    const bull = await queue.getJobCounts(...QUEUED_TYPES, 'completed', 'failed');
-    counts.queued += QUEUED_TYPES.reduce((sum, t) => sum + (bull[t] ?? 0), 0);
-    counts.succeeded += bull.completed ?? 0;
-    if (!bull.failed) continue;
+  const [queues, workers, recentFailures] = await Promise.all([ctx.knownQueues(), listWorkers(ctx), latestFailures(ctx)]);
+  const snapshots = await Promise.all(queues.map((name) => readBullQueue(redis, ctx.keys.prefix, name)));
+  // Every active job's record, and the state of every failed one, in one round trip.
+  const pipeline = redis.pipeline();
+  for (const snapshot of snapshots) {
+    for (const id of snapshot.activeIds) pipeline.hgetall(ctx.keys.job(id));
+    for (const id of snapshot.failedIds) pipeline.hget(ctx.keys.job(id), 'state');
+  }
+  const replies = ((await pipeline.exec()) ?? []).map(([, value]) => value);
+  let at = 0;
+  const active: JobRecord[] = [];
+  for (const [q, snapshot] of snapshots.entries()) {
+    const queue = queues[q]!;
+    counts.queued += snapshot.queued;
+    counts.succeeded += snapshot.completed;
+    for (const id of snapshot.activeIds) {
+      const hash = replies[at++] as Record<string, string> | null;
+      // Taken a moment ago, no record yet: BullMQ's data says what it is.
+      const record = hash?.state ? recordFromHash(id, hash) : await recordFromBull(redis, ctx.keys.prefix, queue, id);
+      if (record) active.push(record);
+    }
     // Failed BullMQ jobs hold every unsuccessful outcome; split them by their records.
-    const failedIds = await queue.getRanges(['failed'], 0, 999);
-    const pipeline = redis.pipeline();
-    for (const id of failedIds) pipeline.hget(ctx.keys.job(id), 'state');
-    const states = (await pipeline.exec()) ?? [];
     let attributed = 0;
-    for (const [, state] of states) {
-      const s = state as JobState | null;
+    for (const _id of snapshot.failedIds) {
+      const s = replies[at++] as JobState | null;
       if (s && s in counts && s !== 'queued' && s !== 'running' && s !== 'succeeded') {
         counts[s] += 1;
         attributed += 1;
       }
     }
-    counts.failed += Math.max(0, bull.failed - attributed);
+    counts.failed += Math.max(0, snapshot.failed - attributed);
   }
+  // Active in BullMQ but already ended in the record: BullMQ has not caught up yet (stall check).
+  const running = active.filter((r) => r.state === 'running').sort(newestFirst);
+  for (const r of active) if (r.state !== 'running') counts[r.state] += 1;
+  counts.running = running.length;
   // The heartbeat's count is up to one interval old; the running records are current.
   const perWorker = new Map<string, number>();
   for (const r of running) if (r.workerId) perWorker.set(r.workerId, (perWorker.get(r.workerId) ?? 0) + 1);
@@ -123,8 +137,17 @@ export async function status(ctx: ClientContext): Promise<StatusReport> {
   return { counts, workers: current, running, recentFailures };
 }
 
+async function recordFromBull(redis: Redis, prefix: string, queue: string, id: string): Promise<JobRecord | undefined> {
+  const found = await readBullJobData(redis, prefix, queue, id);
+  if (!found) return undefined;
+  const data = found.data as JobData;
+  return recordFromData(id, queue, { ...data, createdAt: data.createdAt ?? found.timestamp }, 'running');
+}
+
+const newestFirst = (a: JobRecord, b: JobRecord): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id);
+
 /** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */
-async function latestFailures(ctx: ClientContext): Promise<JobRecord[]> {
+async function latestFailures(ctx: Pick<ClientContext, 'keys' | 'redis'>): Promise<JobRecord[]> {
   const redis = await ctx.redis();
   const entries = (await redis.xrevrange(ctx.keys.events, '+', '-', 'COUNT', FAILURE_SCAN)) as Array<[string, string[]]>;
   const failures: JobRecord[] = [];
