@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `kingly` command. Everything lives in dist/main.js (built from src/main.ts).
-import { main } from '../dist/main.js';
+// The `kingly` command: dist/bundle-main.js is dist/main.js (built from src/main.ts) bundled with
+// its dependencies by scripts/bundle.mjs, for start-up time.
+import { main } from '../dist/bundle-main.js';
 
 await main(process.argv);

@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ErrorCodes, KinglyError, type KinglyConfig } from '@kingly/cmd';
 import { portTaken } from './api-port.js';
 import { API_TOKEN_ENV, tokenFingerprint, type ApiToken, type TokenSource } from './api-token.js';
@@ -7,9 +6,9 @@ import { logTail, spawnDaemon, stopProcess } from './daemon.js';
 import { isOurProcess, type ProcessIdentity } from './process-info.js';
 import { STACK_ENV, type StackPaths } from './paths.js';
 import { readPidFile, removeFile } from './pid-file.js';
+import { KINGLY_BIN } from '../kingly-bin.js';
 
 /** The `kingly` executable the daemon runs (this package's bin). */
-const KINGLY_BIN = fileURLToPath(new URL('../../bin/kingly.js', import.meta.url));
 
 /** The stack's API listens on loopback only. */
 export const STACK_API_HOST = '127.0.0.1';

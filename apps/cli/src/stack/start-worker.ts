@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { ErrorCodes, KinglyClient, KinglyError, type KinglyConfig } from '@kingly/cmd';
 import { logTail, spawnDaemon, stopProcess } from './daemon.js';
 import { isOurProcess, type ProcessIdentity } from './process-info.js';
 import { STACK_ENV, type StackPaths } from './paths.js';
 import { readPidFile, removeFile } from './pid-file.js';
+import { KINGLY_BIN } from '../kingly-bin.js';
 
 /** The `kingly` executable the daemon runs (this package's bin). */
-const KINGLY_BIN = fileURLToPath(new URL('../../bin/kingly.js', import.meta.url));
 
 /** How long a new worker may take to send its first heartbeat (two busy cores load slowly). */
 const HEARTBEAT_TIMEOUT_MS = 30_000;

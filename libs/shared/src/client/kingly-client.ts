@@ -94,7 +94,9 @@ export class KinglyClient {
     const known = this.#queues.get(name);
     if (known) return known;
     // Loaded on first use: reads such as status never need BullMQ, and it is the heaviest import.
-    const [connection, { Queue }] = await Promise.all([this.redis(), import('bullmq')]);
+    const [connection, bullmq] = await Promise.all([this.redis(), import('bullmq')]);
+    // Bundled into the CLI (esbuild), a CommonJS package's dynamic import holds only `default`.
+    const Queue = bullmq.Queue ?? (bullmq as unknown as { default: typeof bullmq }).default.Queue;
     // Another caller may have opened it meanwhile.
     const opened = this.#queues.get(name);
     if (opened) return opened;
