@@ -50,6 +50,14 @@ describe('workers, status, metrics, health and docs', () => {
       },
       { timeoutMs: 15_000, message: 'status to show the burner using CPU' },
     );
+    // The first sample can come a few ms after the line is printed, before the log batch is sent.
+    await waitFor(
+      async () => {
+        for await (const entry of h.client.followLogs(id, { follow: false })) if (entry.line === 'started') return true;
+        return false;
+      },
+      { timeoutMs: 15_000, message: "the burner's 'started' line to be in its log" },
+    );
     const status = (await h.call('/api/status')).json();
     expect(Object.keys(status).sort()).toEqual(expect.arrayContaining(['counts', 'running', 'workers']));
     expect(status.counts).toMatchObject({ running: 1, queued: 2 });
