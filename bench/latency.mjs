@@ -1,20 +1,16 @@
 // Latency: enqueue → terminal record of one `true` job at a time, against the minimal BullMQ
 // worker's add → waitUntilFinished. The two alternate job by job, so both see the same noise.
-import { KinglyClient } from '@kingly/cmd';
-import { openQueue } from './baselines/bullmq-client.mjs';
 import { withRedis } from './lib/redis.mjs';
-import { BENCH_DIR, forkService, KINGLY_WORKER_SCRIPT, nowMs, percentile } from './lib/util.mjs';
+import { startSideBySide } from './lib/side-by-side.mjs';
+import { nowMs, percentile } from './lib/util.mjs';
 
 export const name = 'latency';
 
 export async function run({ quick, log }) {
   const rounds = quick ? 100 : 300;
   return withRedis(async (redis) => {
-    const prefix = 'bench';
-    const worker = await forkService(KINGLY_WORKER_SCRIPT, [JSON.stringify({ redisUrl: redis.url, prefix, concurrency: 8 })]);
-    const baselineWorker = await forkService(`${BENCH_DIR}/baselines/bullmq-worker.mjs`, [redis.url, 'baseline', '8']);
-    const client = new KinglyClient({ redisUrl: redis.url, prefix });
-    const baseline = await openQueue(redis.url, 'baseline');
+    const systems = await startSideBySide(redis, { concurrency: 8 });
+    const { client, baseline } = systems;
     const spec = { argv: ['true'] };
     const kinglyOne = async () => {
       const started = nowMs();
@@ -40,9 +36,7 @@ export async function run({ quick, log }) {
         samples.bullmq.push(await baselineOne());
       }
     } finally {
-      await client.close();
-      await baseline.close();
-      await Promise.all([worker.close(), baselineWorker.close()]);
+      await systems.close();
     }
     const stat = (p) => ({ kingly: percentile(samples.kingly, p), bullmq: percentile(samples.bullmq, p) });
     const p50 = stat(50);

@@ -1,11 +1,10 @@
 // Throughput: N `true` jobs through enqueueMany and one kingly worker at concurrency 8 (full
 // tracking: records, events, log stream, sampling at the default 1 s), against the minimal BullMQ
 // worker at concurrency 8 and GNU parallel -j8. Rounds alternate between the systems.
-import { KinglyClient } from '@kingly/cmd';
-import { openQueue } from './baselines/bullmq-client.mjs';
 import * as gnuParallel from './baselines/gnu-parallel.mjs';
 import { withRedis } from './lib/redis.mjs';
-import { BENCH_DIR, forkService, KINGLY_WORKER_SCRIPT, median, nowMs } from './lib/util.mjs';
+import { startSideBySide } from './lib/side-by-side.mjs';
+import { median, nowMs } from './lib/util.mjs';
 
 export const name = 'throughput';
 
@@ -14,11 +13,8 @@ export async function run({ quick, log }) {
   const rounds = quick ? 3 : 5;
   const hasParallel = await gnuParallel.available();
   return withRedis(async (redis) => {
-    const prefix = 'bench';
-    const worker = await forkService(KINGLY_WORKER_SCRIPT, [JSON.stringify({ redisUrl: redis.url, prefix, concurrency: 8 })]);
-    const baselineWorker = await forkService(`${BENCH_DIR}/baselines/bullmq-worker.mjs`, [redis.url, 'baseline', '8']);
-    const client = new KinglyClient({ redisUrl: redis.url, prefix });
-    const baseline = await openQueue(redis.url, 'baseline');
+    const systems = await startSideBySide(redis, { concurrency: 8 });
+    const { client, baseline } = systems;
     const spec = { argv: ['true'] };
     const kinglyRound = async (n) => {
       const started = nowMs();
@@ -46,9 +42,7 @@ export async function run({ quick, log }) {
         log(`round ${i + 1}/${rounds}: kingly ${samples.kingly.at(-1).toFixed(0)}/s, bullmq ${samples.bullmq.at(-1).toFixed(0)}/s${hasParallel ? `, parallel ${samples.parallel.at(-1).toFixed(0)}/s` : ''}`);
       }
     } finally {
-      await client.close();
-      await baseline.close();
-      await Promise.all([worker.close(), baselineWorker.close()]);
+      await systems.close();
     }
     const k = median(samples.kingly);
     const rows = [

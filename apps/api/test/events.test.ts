@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KinglyClient } from '@kingly/cmd';
+import type { KinglyClient } from '@kingly/cmd';
 import { pidsWithEnv, tempDir, uniqueName } from '@kingly/testing';
-import { createWorker, type KinglyWorker } from '@kingly/worker';
-import { startApiServer, type ApiServer } from '../dist/index.js';
-import { fixturePath, TOKEN, waitForState } from './harness.js';
+import type { KinglyWorker } from '@kingly/worker';
+import type { ApiServer } from '../dist/index.js';
+import { fixturePath, startLiveApi, TOKEN, waitForState, type LiveApi } from './harness.js';
 import { openEventStream, type ReceivedEvent } from './sse-client.js';
 
 describe('GET /api/events (SSE): lifecycle, samples and workers', () => {
@@ -15,16 +15,14 @@ describe('GET /api/events (SSE): lifecycle, samples and workers', () => {
   let server: ApiServer;
   let worker: KinglyWorker;
   let client: KinglyClient;
+  let live: LiveApi;
 
   beforeAll(async () => {
-    client = new KinglyClient({ redisUrl, prefix });
-    worker = await createWorker({ redisUrl, prefix, concurrency: 2, shutdownGraceMs: 1000, sampleIntervalMs: 250 });
-    server = await startApiServer({ redisUrl, prefix, token: TOKEN, host: '127.0.0.1', port: 0 });
+    live = await startLiveApi(redisUrl, prefix, { sampleIntervalMs: 250 });
+    ({ server, worker, client } = live);
   });
   afterAll(async () => {
-    await server.close();
-    await worker.close();
-    await client.close();
+    await live.close();
     dir.remove();
   });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { KinglyClient } from '@kingly/cmd';
 import { uniqueName, waitFor } from '@kingly/testing';
 import { createWorker, type KinglyWorker, type WorkerOptions } from '@kingly/worker';
-import { buildApp, type ApiOptions } from '../dist/index.js';
+import { buildApp, startApiServer, type ApiOptions, type ApiServer } from '../dist/index.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
@@ -42,6 +42,30 @@ export async function createApiHarness(label: string, options: Partial<ApiOption
     async close() {
       await app.close();
       await Promise.all(workers.map((w) => w.close()));
+      await client.close();
+    },
+  };
+}
+
+/** A client, a worker and an API listening on a free loopback port, on one prefix: for real sockets (SSE, fetch). */
+export interface LiveApi {
+  readonly client: KinglyClient;
+  readonly worker: KinglyWorker;
+  readonly server: ApiServer;
+  close(): Promise<void>;
+}
+
+export async function startLiveApi(redisUrl: string, prefix: string, workerOptions: Partial<WorkerOptions> = {}): Promise<LiveApi> {
+  const client = new KinglyClient({ redisUrl, prefix });
+  const worker = await createWorker({ redisUrl, prefix, concurrency: 2, shutdownGraceMs: 1000, ...workerOptions });
+  const server = await startApiServer({ redisUrl, prefix, token: TOKEN, host: '127.0.0.1', port: 0 });
+  return {
+    client,
+    worker,
+    server,
+    async close() {
+      await server.close();
+      await worker.close();
       await client.close();
     },
   };

@@ -2,11 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { KinglyClient } from '@kingly/cmd';
+import type { KinglyClient } from '@kingly/cmd';
 import { pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
-import { createWorker, type KinglyWorker } from '@kingly/worker';
+import type { KinglyWorker } from '@kingly/worker';
 import { startApiServer, type ApiServer } from '../dist/index.js';
-import { fixturePath, TOKEN, waitForState } from './harness.js';
+import { fixturePath, startLiveApi, TOKEN, waitForState, type LiveApi } from './harness.js';
 import { openEventStream, type ReceivedEvent } from './sse-client.js';
 
 const lineOf = (e: ReceivedEvent): string => (JSON.parse(e.data) as { line: string }).line;
@@ -19,16 +19,14 @@ describe('job logs over a real socket (JSON pages and SSE)', () => {
   let server: ApiServer;
   let worker: KinglyWorker;
   let client: KinglyClient;
+  let live: LiveApi;
 
   beforeAll(async () => {
-    client = new KinglyClient({ redisUrl, prefix });
-    worker = await createWorker({ redisUrl, prefix, concurrency: 3, shutdownGraceMs: 1000 });
-    server = await startApiServer({ redisUrl, prefix, token: TOKEN, host: '127.0.0.1', port: 0 });
+    live = await startLiveApi(redisUrl, prefix, { concurrency: 3 });
+    ({ server, worker, client } = live);
   });
   afterAll(async () => {
-    await server.close();
-    await worker.close();
-    await client.close();
+    await live.close();
     dir.remove();
   });
 

@@ -6,6 +6,7 @@ export * from './config.js';
 export * from './config-json-schema.js';
 export * from './git-names.js';
 export * from './redis.js';
+export * from './free-port.js';
 export * from './finish-job.js';
 export * from './record-hash.js';
 export * from './event-fields.js';

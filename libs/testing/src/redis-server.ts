@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freeLoopbackPort } from '@kingly/cmd';
 import { waitFor } from './wait-for.js';
 
 export interface TestRedis {
@@ -14,19 +14,7 @@ export interface TestRedis {
 }
 
 /** A free TCP port on loopback (never 6379: that one may belong to the machine). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (port !== 6379) return port;
-  }
-}
+export const freePort = freeLoopbackPort;
 
 /**
  * Starts a private redis-server on a free loopback port with nothing saved to disk, waits until it

@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { connectRedis, ErrorCodes, KinglyError } from '@kingly/cmd';
+import { connectRedis, ErrorCodes, freeLoopbackPort, KinglyError } from '@kingly/cmd';
 import { logTail, spawnDaemon, stopProcess } from './daemon.js';
-import { freeLoopbackPort } from './free-port.js';
 import { isOurProcess, type ProcessIdentity } from './process-info.js';
 import { STACK_ENV, type StackPaths } from './paths.js';
 import { readPidFile, removeFile } from './pid-file.js';

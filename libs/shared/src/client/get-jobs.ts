@@ -109,4 +109,5 @@ async function listGroupJobs(ctx: ClientContext, group: string, options: ListJob
     .slice(0, options.limit ?? 50);
 }
 
-const newestFirst = (a: JobRecord, b: JobRecord): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id);
+/** Newest created first; the id breaks ties (ids sort by creation time too). */
+export const newestFirst = (a: JobRecord, b: JobRecord): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id);

@@ -6,6 +6,7 @@ import type { ClientContext } from './context.js';
 import { parseEvent } from '../event-fields.js';
 import { recordFromData, recordFromHash } from '../record-hash.js';
 import { readBullJobData, readBullQueue } from './bull-keys.js';
+import { newestFirst } from './get-jobs.js';
 
 /** A worker as its heartbeat describes it. */
 export interface WorkerInfo {
@@ -143,8 +144,6 @@ async function recordFromBull(redis: Redis, prefix: string, queue: string, id: s
   const data = found.data as JobData;
   return recordFromData(id, queue, { ...data, createdAt: data.createdAt ?? found.timestamp }, 'running');
 }
-
-const newestFirst = (a: JobRecord, b: JobRecord): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id);
 
 /** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */
 async function latestFailures(ctx: Pick<ClientContext, 'keys' | 'redis'>): Promise<JobRecord[]> {

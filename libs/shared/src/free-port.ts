@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 
-/** A free TCP port on loopback, never 6379 (that one may be the machine's own Redis). */
+/**
+ * A free TCP port on loopback, never 6379 (that one may be the machine's own Redis): for the local
+ * stack's redis-server and the test harness's.
+ */
 export async function freeLoopbackPort(): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
