@@ -9,16 +9,21 @@ export interface ConfigOverrides {
 
 /** This invocation's settings: flag > environment > kingly.config.json > defaults. */
 export async function loadConfig(command: Command, overrides: ConfigOverrides = {}): Promise<KinglyConfig> {
-  const { resolveConfig } = await import('@kingly/cmd');
   const globals = command.optsWithGlobals<GlobalOptions>();
-  return resolveConfig({
+  const options = {
     flags: {
       ...(globals.redisUrl !== undefined ? { redisUrl: globals.redisUrl } : {}),
       ...(globals.prefix !== undefined ? { prefix: globals.prefix } : {}),
       ...(globals.home !== undefined ? { home: globals.home } : {}),
       ...(overrides.queue !== undefined ? { queue: overrides.queue } : {}),
     },
-  });
+  };
+  // zod (through @kingly/cmd) is loaded only when there is a config file to validate.
+  const { configFromSources, findConfigFile } = await import('@kingly/cmd/lite');
+  const file = findConfigFile(process.cwd());
+  if (file === undefined) return configFromSources(options, undefined, {});
+  const { loadConfigFile } = await import('@kingly/cmd');
+  return configFromSources(options, file, loadConfigFile(file));
 }
 
 /**

@@ -23,7 +23,7 @@ describe('kingly.config.json', () => {
   ])('%j is refused on load, naming the key and what was expected (exit 1, one line)', async (config, message) => {
     const file = join(dir.path, 'kingly.config.json');
     writeFileSync(file, JSON.stringify(config));
-    for (const args of [['jobs'], ['dev', 'status'], ['run', 'true']]) {
+    for (const args of [['jobs'], ['status'], ['dev', 'status'], ['run', 'true']]) {
       const result = await kingly(args, env, { cwd: dir.path });
       expect(result.exitCode, args.join(' ')).toBe(1);
       expect(lines(result.stderr)).toEqual([expect.stringContaining(`kingly: ${file}: ${message}`)]);

@@ -19,14 +19,14 @@ describe('config resolution', () => {
 
   it('uses defaults with nothing set', () => {
     const config = resolveConfig({ env: {}, cwd: project() });
-    expect(config).toMatchObject({ redisUrl: undefined, queue: 'commands', prefix: 'kingly', configFile: undefined });
+    expect(config).toMatchObject({ redisUrl: undefined, queue: 'commands', prefix: 'kingly', configFile: undefined, apiPort: undefined });
     expect(config.home).toMatch(/\.kingly$/);
   });
 
   it('orders flag > environment > nearest kingly.config.json > defaults', () => {
-    const dir = project({ redisUrl: 'redis://file:1', queue: 'fileq', prefix: 'filep', home: '/file/home' });
+    const dir = project({ redisUrl: 'redis://file:1', queue: 'fileq', prefix: 'filep', home: '/file/home', api: { port: 7100 } });
     const cwd = join(dir, 'sub', 'deeper');
-    expect(resolveConfig({ env: {}, cwd })).toMatchObject({ redisUrl: 'redis://file:1', queue: 'fileq', prefix: 'filep', home: '/file/home', configFile: join(dir, 'kingly.config.json') });
+    expect(resolveConfig({ env: {}, cwd })).toMatchObject({ redisUrl: 'redis://file:1', queue: 'fileq', prefix: 'filep', home: '/file/home', apiPort: 7100, configFile: join(dir, 'kingly.config.json') });
     const env = { KINGLY_REDIS_URL: 'redis://env:2', KINGLY_QUEUE: 'envq', KINGLY_PREFIX: 'envp', KINGLY_HOME: '/env/home' };
     expect(resolveConfig({ env, cwd })).toMatchObject({ redisUrl: 'redis://env:2', queue: 'envq', prefix: 'envp', home: '/env/home' });
     expect(resolveConfig({ env, cwd, flags: { redisUrl: 'redis://flag:3', queue: 'flagq' } })).toMatchObject({ redisUrl: 'redis://flag:3', queue: 'flagq', prefix: 'envp' });

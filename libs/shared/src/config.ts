@@ -1,13 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { configFromSources, findConfigFile, type KinglyConfig, type ResolveConfigOptions } from './config-resolve.js';
 import { ErrorCodes, KinglyError } from './errors.js';
-import { DEFAULT_PREFIX } from './keys.js';
-import type { RunLimits } from './schemas/job-spec.js';
-import { DURATION_PATTERN, parseDuration, parseSize, SIZE_PATTERN } from './units.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
-export const CONFIG_FILE_NAME = 'kingly.config.json';
+export { CONFIG_FILE_NAME, configFromSources, findConfigFile, type KinglyConfig, type ResolveConfigOptions } from './config-resolve.js';
 
 /** `worktree` in a repository's kingly.config.json (read by the worker from the main checkout, or from the worktree for a URL). */
 export const worktreeConfigSchema = z
@@ -109,42 +106,6 @@ export const configFileSchema = z
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
-/** Settings after resolution: flag > environment > kingly.config.json > defaults. */
-export interface KinglyConfig {
-  /** Redis to use; undefined means the private local stack under `home`. */
-  readonly redisUrl: string | undefined;
-  readonly queue: string;
-  readonly prefix: string;
-  readonly home: string;
-  /** The config file that was read, if any. */
-  readonly configFile: string | undefined;
-  /** Limits of `kingly run` when its flags do not say (`defaults` in the file). @default {} */
-  readonly runDefaults: RunLimits;
-  /** Dev servers by name (`dev` in the file). @default {} */
-  readonly dev: Readonly<Record<string, DevServerConfig>>;
-}
-
-export interface ResolveConfigOptions {
-  /** Values given as command-line flags. @default {} */
-  readonly flags?: Partial<Pick<KinglyConfig, 'redisUrl' | 'queue' | 'prefix' | 'home'>>;
-  /** Environment to read `KINGLY_*` from. @default process.env */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Directory to search upwards from for kingly.config.json. @default process.cwd() */
-  readonly cwd?: string;
-}
-
-/** Finds the nearest kingly.config.json at or above `dir`. */
-export function findConfigFile(dir: string): string | undefined {
-  let current = resolve(dir);
-  for (;;) {
-    const candidate = join(current, CONFIG_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
-  }
-}
-
 /** Reads and validates a config file; errors name the file, the key and what was expected. */
 export function loadConfigFile(path: string): ConfigFile {
   let raw: unknown;
@@ -170,24 +131,8 @@ export function loadConfigFile(path: string): ConfigFile {
   return parsed.data;
 }
 
-const nonEmpty = (value: string | undefined): string | undefined => (value ? value : undefined);
-
+/** Settings for this invocation: flag > `KINGLY_*` environment > nearest kingly.config.json > defaults. */
 export function resolveConfig(options: ResolveConfigOptions = {}): KinglyConfig {
-  const env = options.env ?? process.env;
-  const flags = options.flags ?? {};
   const configFile = findConfigFile(options.cwd ?? process.cwd());
-  const file = configFile ? loadConfigFile(configFile) : {};
-  const home = flags.home ?? nonEmpty(env.KINGLY_HOME) ?? file.home ?? join(homedir(), '.kingly');
-  return {
-    redisUrl: flags.redisUrl ?? nonEmpty(env.KINGLY_REDIS_URL) ?? file.redisUrl,
-    queue: flags.queue ?? nonEmpty(env.KINGLY_QUEUE) ?? file.queue ?? 'commands',
-    prefix: flags.prefix ?? nonEmpty(env.KINGLY_PREFIX) ?? file.prefix ?? DEFAULT_PREFIX,
-    home: resolve(home),
-    configFile,
-    runDefaults: {
-      ...(file.defaults?.timeout !== undefined ? { timeoutMs: parseDuration(file.defaults.timeout, 'defaults.timeout') } : {}),
-      ...(file.defaults?.maxMemory !== undefined ? { maxMemoryBytes: parseSize(file.defaults.maxMemory, 'defaults.maxMemory') } : {}),
-    },
-    dev: file.dev ?? {},
-  };
+  return configFromSources(options, configFile, configFile ? loadConfigFile(configFile) : {});
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KinglyKeys } from './keys.js';
 import type { JobRecord } from './schemas/job-record.js';
-import { TERMINAL_STATES } from './schemas/job-state.js';
+import { TERMINAL_STATES } from './job-states.js';
 import { recordToHash } from './record-hash.js';
 import { eventFields } from './event-fields.js';
 

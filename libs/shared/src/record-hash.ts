@@ -1,8 +1,7 @@
 import type { JobData } from './schemas/job-spec.js';
-import { displayCommand } from './schemas/job-spec.js';
+import { displayCommand } from './display-command.js';
 import type { JobRecord } from './schemas/job-record.js';
-import type { JobState } from './schemas/job-state.js';
-import { JOB_STATES } from './schemas/job-state.js';
+import { JOB_STATES, type JobState } from './job-states.js';
 import { redactRepo } from './git-names.js';
 
 // The job hash stores flat strings; numbers and times as ms. These two functions are the only

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { withClient } from '../context.js';
+import { loadConfig, redisUrlFor, withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions } from '../options.js';
@@ -32,13 +32,16 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (options: StatusOptions, cmd: Command) => {
     if (!options.watch) {
-      if (options.interval !== undefined) throw (await import('@kingly/cmd')).badInput('--interval needs --watch');
-      return withClient(cmd, async (client) => {
-        const report = await client.status();
-        if (options.json) return printJson(report);
-        const { statusText } = await import('../output/format-status.js');
-        await write(process.stdout, statusText(report));
-      });
+      if (options.interval !== undefined) throw (await import('@kingly/cmd/lite')).badInput('--interval needs --watch');
+      // The one-shot read loads neither BullMQ nor zod (@kingly/cmd/lite): status should answer at once.
+      const config = await loadConfig(cmd);
+      const redisUrl = await redisUrlFor(config);
+      const { readStatus } = await import('@kingly/cmd/lite');
+      const report = await readStatus({ redisUrl, prefix: config.prefix, queue: config.queue });
+      if (options.json) return printJson(report);
+      const { statusText } = await import('../output/format-status.js');
+      await write(process.stdout, statusText(report));
+      return;
     }
     const { parseDuration, badInput } = await import('@kingly/cmd');
     const intervalMs = options.interval === undefined ? 2000 : parseDuration(options.interval, '--interval');

@@ -1,5 +1,5 @@
 import type { JobRecord, WorkerInfo } from '@kingly/cmd';
-import { formatBytes, formatDuration } from '@kingly/cmd';
+import { formatBytes, formatDuration } from '@kingly/cmd/lite';
 
 const dash = '-';
 

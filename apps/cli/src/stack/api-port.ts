@@ -1,12 +1,12 @@
 import { createServer } from 'node:net';
-import { ErrorCodes, KinglyError, loadConfigFile, type KinglyConfig } from '@kingly/cmd';
+import { ErrorCodes, KinglyError, type KinglyConfig } from '@kingly/cmd/lite';
 
 /** Where the API listens unless told otherwise (the same as @kingly/api's DEFAULT_API_PORT). */
 export const DEFAULT_API_PORT = 7077;
 export const API_PORT_ENV = 'KINGLY_API_PORT';
 
 /** The API's port: the flag, else KINGLY_API_PORT, else `api.port` in kingly.config.json, else 7077. */
-export function resolveApiPort(flag: number | undefined, config: Pick<KinglyConfig, 'configFile'>, env: NodeJS.ProcessEnv = process.env): number {
+export function resolveApiPort(flag: number | undefined, config: Pick<KinglyConfig, 'apiPort'>, env: NodeJS.ProcessEnv = process.env): number {
   if (flag !== undefined) return flag;
   const fromEnv = env[API_PORT_ENV]?.trim();
   if (fromEnv) {
@@ -18,8 +18,7 @@ export function resolveApiPort(flag: number | undefined, config: Pick<KinglyConf
     }
     return port;
   }
-  const fromFile = config.configFile === undefined ? undefined : loadConfigFile(config.configFile).api?.port;
-  return fromFile ?? DEFAULT_API_PORT;
+  return config.apiPort ?? DEFAULT_API_PORT;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { openSync, closeSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { ErrorCodes, KinglyError } from '@kingly/cmd';
+import { ErrorCodes, KinglyError } from '@kingly/cmd/lite';
 import { isRunning } from './process-info.js';
 
 /** Longer than a start or stop takes, so only a lock left by a crash is ever broken. */

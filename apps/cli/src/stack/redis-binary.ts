@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ErrorCodes, KinglyError } from '@kingly/cmd';
+import { ErrorCodes, KinglyError } from '@kingly/cmd/lite';
 
 /** Where redis-server is on PATH; E_REDIS_NOT_INSTALLED saying how to get it when it is not. */
 export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ErrorCodes, KinglyError, type KinglyConfig } from '@kingly/cmd';
+import { ErrorCodes, KinglyError, type KinglyConfig } from '@kingly/cmd/lite';
 import { portTaken } from './api-port.js';
 import { API_TOKEN_ENV, tokenFingerprint, type ApiToken, type TokenSource } from './api-token.js';
 import { logTail, spawnDaemon, stopProcess } from './daemon.js';

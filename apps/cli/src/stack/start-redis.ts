@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { connectRedis, ErrorCodes, freeLoopbackPort, KinglyError } from '@kingly/cmd';
+import { connectRedis, ErrorCodes, freeLoopbackPort, KinglyError } from '@kingly/cmd/lite';
 import { logTail, spawnDaemon, stopProcess } from './daemon.js';
 import { isOurProcess, type ProcessIdentity } from './process-info.js';
 import { STACK_ENV, type StackPaths } from './paths.js';

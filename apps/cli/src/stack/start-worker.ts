@@ -1,4 +1,4 @@
-import { ErrorCodes, KinglyClient, KinglyError, type KinglyConfig } from '@kingly/cmd';
+import { ErrorCodes, KinglyError, type KinglyConfig } from '@kingly/cmd/lite';
 import { logTail, spawnDaemon, stopProcess } from './daemon.js';
 import { isOurProcess, type ProcessIdentity } from './process-info.js';
 import { STACK_ENV, type StackPaths } from './paths.js';
@@ -45,6 +45,8 @@ export async function startWorker(paths: StackPaths, redisUrl: string, config: P
 }
 
 async function waitForHeartbeat(pid: number, paths: StackPaths, redisUrl: string, config: Pick<KinglyConfig, 'queue' | 'prefix'>): Promise<void> {
+  // Only when a worker is started: commands that find the stack running never load the client.
+  const { KinglyClient } = await import('@kingly/cmd');
   const client = new KinglyClient({ redisUrl, prefix: config.prefix, queue: config.queue });
   const deadline = Date.now() + HEARTBEAT_TIMEOUT_MS;
   try {

@@ -4,7 +4,7 @@ import { isValidJobId } from '../ids.js';
 import { recordFromData, recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData } from '../schemas/job-spec.js';
-import { isTerminalState, type JobState } from '../schemas/job-state.js';
+import { isTerminalState, type JobState } from '../job-states.js';
 import { bullTypesFor, stateFromBull } from './bull-state.js';
 import type { ClientContext } from './context.js';
 

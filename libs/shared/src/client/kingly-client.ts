@@ -12,6 +12,7 @@ import { onComplete, readEvents, type CompleteListener, type OnCompleteOptions, 
 import { followLogs, type FollowLogsOptions } from './follow-logs.js';
 import { findJob, getJob, listJobs, type ListJobsOptions } from './get-jobs.js';
 import { waitForJobs, type WaitOptions } from './wait.js';
+import { knownQueues } from './known-queues.js';
 import { cancelJob, type CancelOptions, type CancelResult } from './cancel.js';
 import { listWorkers, status, type StatusReport, type WorkerInfo } from './workers.js';
 
@@ -107,9 +108,7 @@ export class KinglyClient {
   }
 
   async #knownQueues(): Promise<string[]> {
-    const redis = await this.redis();
-    const names = await redis.smembers(this.keys.queues);
-    return [this.queueName, ...names.filter((n) => n !== this.queueName).sort()];
+    return knownQueues(await this.redis(), this.keys, this.queueName);
   }
 
   /** A BullMQ Queue on the same connection (for Bull Board and admin tools). */

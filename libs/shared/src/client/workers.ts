@@ -1,5 +1,5 @@
 import type { JobRecord } from '../schemas/job-record.js';
-import { JOB_STATES, type JobState } from '../schemas/job-state.js';
+import { JOB_STATES, type JobState } from '../job-states.js';
 import type { Redis } from 'ioredis';
 import type { JobData } from '../schemas/job-spec.js';
 import type { ClientContext } from './context.js';

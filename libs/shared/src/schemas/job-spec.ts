@@ -113,6 +113,4 @@ export interface JobData extends JobSpec {
   readonly createdAt: number;
 }
 
-/** A one-line, printable form of the command (argv joined, for display only). */
-export const displayCommand = (spec: Pick<JobSpec, 'command' | 'argv'>): string =>
-  spec.command ?? (spec.argv ?? []).join(' ');
+export { displayCommand } from '../display-command.js';

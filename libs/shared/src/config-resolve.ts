@@ -1,0 +1,75 @@
+// Config resolution without zod (validating the file is config.ts's job): @kingly/cmd/lite uses
+// it, so read-only commands start without loading the schemas.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { ConfigFile, DevServerConfig } from './config.js';
+import { DEFAULT_PREFIX } from './keys.js';
+import type { RunLimits } from './schemas/job-spec.js';
+import { parseDuration, parseSize } from './units.js';
+
+export const CONFIG_FILE_NAME = 'kingly.config.json';
+
+/** Settings after resolution: flag > environment > kingly.config.json > defaults. */
+export interface KinglyConfig {
+  /** Redis to use; undefined means the private local stack under `home`. */
+  readonly redisUrl: string | undefined;
+  readonly queue: string;
+  readonly prefix: string;
+  readonly home: string;
+  /** The config file that was read, if any. */
+  readonly configFile: string | undefined;
+  /** Limits of `kingly run` when its flags do not say (`defaults` in the file). @default {} */
+  readonly runDefaults: RunLimits;
+  /** Dev servers by name (`dev` in the file). @default {} */
+  readonly dev: Readonly<Record<string, DevServerConfig>>;
+  /** `api.port` in the file, if given (the API's port when no flag or KINGLY_API_PORT says). */
+  readonly apiPort: number | undefined;
+}
+
+export interface ResolveConfigOptions {
+  /** Values given as command-line flags. @default {} */
+  readonly flags?: Partial<Pick<KinglyConfig, 'redisUrl' | 'queue' | 'prefix' | 'home'>>;
+  /** Environment to read `KINGLY_*` from. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Directory to search upwards from for kingly.config.json. @default process.cwd() */
+  readonly cwd?: string;
+}
+
+/** Finds the nearest kingly.config.json at or above `dir`. */
+export function findConfigFile(dir: string): string | undefined {
+  let current = resolve(dir);
+  for (;;) {
+    const candidate = join(current, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+const nonEmpty = (value: string | undefined): string | undefined => (value ? value : undefined);
+
+/**
+ * The settings from flags, environment and an already validated config file (`{}` when there is
+ * none). resolveConfig finds and validates the file; a caller that must not load zod when there
+ * is no file (the CLI's start) does the same in two steps.
+ */
+export function configFromSources(options: ResolveConfigOptions, configFile: string | undefined, file: ConfigFile): KinglyConfig {
+  const env = options.env ?? process.env;
+  const flags = options.flags ?? {};
+  const home = flags.home ?? nonEmpty(env.KINGLY_HOME) ?? file.home ?? join(homedir(), '.kingly');
+  return {
+    redisUrl: flags.redisUrl ?? nonEmpty(env.KINGLY_REDIS_URL) ?? file.redisUrl,
+    queue: flags.queue ?? nonEmpty(env.KINGLY_QUEUE) ?? file.queue ?? 'commands',
+    prefix: flags.prefix ?? nonEmpty(env.KINGLY_PREFIX) ?? file.prefix ?? DEFAULT_PREFIX,
+    home: resolve(home),
+    configFile,
+    runDefaults: {
+      ...(file.defaults?.timeout !== undefined ? { timeoutMs: parseDuration(file.defaults.timeout, 'defaults.timeout') } : {}),
+      ...(file.defaults?.maxMemory !== undefined ? { maxMemoryBytes: parseSize(file.defaults.maxMemory, 'defaults.maxMemory') } : {}),
+    },
+    dev: file.dev ?? {},
+    apiPort: file.api?.port,
+  };
+}
