@@ -37,7 +37,7 @@ export async function startProcess(
     // Node says "spawn /bin/sh ENOENT" for a missing cwd too: name the cwd when it is the cause.
     child.once('error', (error) => checkCwd(cwd).then(() => reject(new SpawnError(error.message)), reject));
   });
-  running.pgid = pid;
+  running.attach(pid);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -77,6 +77,9 @@ function pipeOutput(child: SpawnedProcess, publisher: LogPublisher): Promise<voi
       }
     });
     return new Promise<void>((resolve) => {
+      // An empty pipe can reach its end before the process is reported started (its two pipes
+      // arrive from the spawner one message apart): then there is nothing left to wait for.
+      if (stream.closed) return resolve();
       stream.once('close', () => {
         splitter.flush();
         resolve();

@@ -29,6 +29,7 @@ export class RunningJob {
   peakRssBytes: number | null = null;
   cpuSeconds: number | null = null;
   #stopOutcome: StopOutcome | undefined;
+  #stopOptions: { signal?: NodeJS.Signals; graceMs?: number } = {};
   #stopping: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
@@ -76,12 +77,29 @@ export class RunningJob {
   stop(outcome: StopOutcome, options: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<void> {
     if (!this.#stopping) {
       this.#stopOutcome = outcome;
+      this.#stopOptions = options;
       if (outcome.reason) this.log(`[kingly] ${outcome.reason}`);
-      this.#stopping = killJobProcesses(this.id, this.pgid, options).then((left) => {
-        if (left > 0) this.log(`[kingly] ${left} process(es) of the job could not be killed`);
-      });
+      this.#stopping = this.#kill(this.pgid);
       this.#wake?.();
     }
     return this.#stopping;
+  }
+
+  /**
+   * The command's process exists (pgid = its pid). A stop that came while it was being started
+   * (the spawn is a round trip to the spawner process) found nothing to kill: it kills this one now.
+   */
+  attach(pgid: number): void {
+    this.pgid = pgid;
+    if (this.#stopping) {
+      const earlier = this.#stopping;
+      this.#stopping = Promise.all([earlier, this.#kill(pgid)]).then(() => undefined);
+    }
+  }
+
+  #kill(pgid: number | null): Promise<void> {
+    return killJobProcesses(this.id, pgid, this.#stopOptions).then((left) => {
+      if (left > 0) this.log(`[kingly] ${left} process(es) of the job could not be killed`);
+    });
   }
 }

@@ -1,6 +1,5 @@
 import { cp, mkdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { Readable } from 'node:stream';
 import { spawnInGroup } from '../spawn.js';
 import { LineSplitter } from '../line-splitter.js';
 import { WorktreeError, WorktreeErrorCodes } from './errors.js';
@@ -55,14 +54,14 @@ export async function runSetup(commands: readonly string[], cwd: string, env: Re
       child.once('close', () => resolve());
       child.once('error', () => resolve());
     });
-    for (const stream of [child.stdout, child.stderr] as Array<Readable | null>) {
-      if (!stream) continue;
-      const splitter = new LineSplitter(log);
-      stream.on('data', (chunk: Buffer) => splitter.push(chunk));
-      stream.once('end', () => splitter.flush());
-    }
     try {
       await spawned;
+      // The pipes exist once the process does.
+      for (const stream of [child.stdout, child.stderr]) {
+        const splitter = new LineSplitter(log);
+        stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+        stream.once('end', () => splitter.flush());
+      }
     } catch (error) {
       throw new WorktreeError(WorktreeErrorCodes.SETUP_FAILED, `worktree setup '${command}' could not start: ${(error as Error).message}`);
     }

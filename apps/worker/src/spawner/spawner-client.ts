@@ -1,0 +1,179 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { SpawnerMessage, SpawnRequest } from './protocol.js';
+
+// The built program, found the same from dist/ and from src/ (tests run the sources).
+const SPAWNER_MAIN = fileURLToPath(new URL('../../dist/spawner/spawner-main.js', import.meta.url));
+
+/**
+ * A process started by the spawner, seen from the worker, with the part of ChildProcess that
+ * kingly uses: `spawn` (pid, stdout and stderr are set), `error` (it could not start), `exit`
+ * (code, signal) and `close` (exited and both pipes closed).
+ */
+export class SpawnedProcess extends EventEmitter<{
+  spawn: [];
+  error: [Error & { code?: string }];
+  exit: [number | null, NodeJS.Signals | null];
+  close: [];
+}> {
+  pid: number | undefined;
+  /** `spawn` was emitted. */
+  spawned = false;
+  /** Set from `spawn` on. May already be closed by then (an empty pipe): check `closed`. */
+  stdout!: Socket;
+  /** Set from `spawn` on. */
+  stderr!: Socket;
+  #open = 3;
+
+  constructor() {
+    super();
+    // Callers listen for the start failure; an 'error' nobody awaits must not crash the worker.
+    this.on('error', () => {});
+  }
+
+  /** @internal one of exit, stdout close, stderr close happened. */
+  settle(): void {
+    if (--this.#open === 0) this.emit('close');
+  }
+}
+
+/**
+ * The worker process's link to its spawner (spawner-main.ts): forked on first use, shared by
+ * every worker of the process, and keeping the event loop alive only while it has processes out.
+ */
+export class Spawner {
+  readonly #child: ChildProcess;
+  readonly #out = new Map<number, SpawnedProcess>();
+  #nextId = 1;
+  #dead = false;
+
+  constructor(onDeath: () => void) {
+    // No execArgv: the spawner needs none of the worker's flags (a profiler, a debugger).
+    this.#child = fork(SPAWNER_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: [] });
+    this.#child.on('message', (message: SpawnerMessage, handle?: Socket) => this.#receive(message, handle));
+    this.#child.on('error', () => {});
+    this.#child.once('exit', () => {
+      this.#dead = true;
+      onDeath();
+      this.#failAll();
+    });
+    this.#setRef();
+  }
+
+  /** The spawner process's pid. */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  spawn(file: string, args: readonly string[], cwd: string, env: Record<string, string>): SpawnedProcess {
+    const proc = new SpawnedProcess();
+    const id = this.#nextId++;
+    this.#out.set(id, proc);
+    this.#setRef();
+    const request: SpawnRequest = { t: 'spawn', id, file, args, cwd, env };
+    if (this.#dead || !this.#child.connected) {
+      queueMicrotask(() => this.#failOne(id, proc));
+      return proc;
+    }
+    this.#child.send(request);
+    return proc;
+  }
+
+  #receive(message: SpawnerMessage, handle?: Socket): void {
+    const proc = this.#out.get(message.id);
+    if (!proc) {
+      handle?.destroy();
+      return;
+    }
+    switch (message.t) {
+      case 'out':
+        proc.pid = message.pid;
+        proc.stdout = this.#pipe(proc, handle);
+        break;
+      case 'err':
+        proc.stderr = this.#pipe(proc, handle);
+        proc.spawned = true;
+        proc.emit('spawn');
+        break;
+      case 'exit':
+        this.#done(message.id);
+        // What the process wrote before it exited is already in its pipes: let this turn's reads
+        // deliver it first, so the job's log has it ahead of anything said about the exit.
+        setImmediate(() => {
+          proc.emit('exit', message.code, message.signal);
+          proc.settle();
+        });
+        break;
+      case 'error': {
+        this.#done(message.id);
+        const error = Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
+        proc.emit('error', error);
+        break;
+      }
+    }
+  }
+
+  /**
+   * The received pipe. Not paused: until the caller adds a 'data' listener it buffers up to its
+   * high-water mark and then stops reading, so nothing is lost (an explicit pause() would keep a
+   * later 'data' listener from starting the flow).
+   */
+  #pipe(proc: SpawnedProcess, handle: Socket | undefined): Socket {
+    if (!handle) throw new Error('kingly spawner: a pipe did not arrive');
+    handle.once('close', () => proc.settle());
+    return handle;
+  }
+
+  #done(id: number): void {
+    this.#out.delete(id);
+    this.#setRef();
+  }
+
+  /** While processes are out the channel keeps this process alive; idle, it does not. */
+  #setRef(): void {
+    if (this.#out.size > 0) {
+      this.#child.ref();
+      this.#child.channel?.ref();
+    } else {
+      this.#child.unref();
+      this.#child.channel?.unref();
+    }
+  }
+
+  /**
+   * The spawner died (killed from outside): the exit statuses of what it started are lost, so those
+   * process groups are stopped and reported killed, and requests not started yet fail.
+   */
+  #failAll(): void {
+    for (const [id, proc] of this.#out) this.#failOne(id, proc);
+  }
+
+  #failOne(id: number, proc: SpawnedProcess): void {
+    this.#out.delete(id);
+    if (proc.pid !== undefined) {
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (!proc.spawned) {
+      proc.emit('error', new Error('the kingly spawner process is gone'));
+      return;
+    }
+    proc.emit('exit', null, 'SIGKILL');
+    proc.settle();
+  }
+}
+
+let spawner: Spawner | undefined;
+
+/** The process's spawner, forked on first use and again after it died. */
+export function sharedSpawner(): Spawner {
+  spawner ??= new Spawner(() => {
+    spawner = undefined;
+  });
+  return spawner;
+}
