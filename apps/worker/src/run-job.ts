@@ -81,7 +81,11 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
       // connection keeps the order, so the started record lands after it); it is awaited with that.
       if (needsWorkspace(data) || data.portRange) await preparing;
       else preparing.catch(() => {});
-      const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line), ctx.options);
+      const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line), {
+        home: ctx.options.home,
+        // A cancel or limit that came while a setup process was being started reaches it too.
+        onProcess: (pid) => running.attach(pid),
+      });
       try {
         const env: Record<string, string> = {};
         if (data.portRange) {

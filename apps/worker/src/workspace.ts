@@ -18,6 +18,8 @@ export type WorkspaceLog = (line: string) => void;
 export interface WorkspaceOptions {
   /** KINGLY_HOME: worktrees and mirrors live under it. */
   readonly home: string;
+  /** Told each setup process's pid once it exists (see PrepareWorktreeOptions). @default none */
+  readonly onProcess?: (pid: number) => void;
 }
 
 /** True when the job's place needs work before its command can start (a worktree). */
@@ -31,7 +33,7 @@ export const needsWorkspace = (data: JobData): boolean => data.worktree !== unde
  */
 export async function prepareWorkspace(jobId: string, data: JobData, log: WorkspaceLog, options: WorkspaceOptions): Promise<Workspace> {
   if (data.worktree) {
-    return prepareWorktree(jobId, data.worktree, log, { home: options.home, requestedAt: data.createdAt, env: data.env ?? {} });
+    return prepareWorktree(jobId, data.worktree, log, { home: options.home, requestedAt: data.createdAt, env: data.env ?? {}, onProcess: options.onProcess });
   }
   // Not checked here: a missing cwd makes the spawn fail, and only then is it looked at (startProcess).
   return { cwd: data.cwd ?? process.cwd(), release: async () => {} };

@@ -23,6 +23,8 @@ export interface PrepareWorktreeOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Waiting for the repository lock. @default see RepoLockOptions */
   readonly lock?: RepoLockOptions;
+  /** Told each setup process's pid (its group) once it exists, so a stop can reach it. @default none */
+  readonly onProcess?: (pid: number) => void;
 }
 
 /** The job record's fields about its worktree. */
@@ -73,7 +75,7 @@ export async function prepareWorktree(jobId: string, spec: WorktreeSpec, log: Lo
     const config = await readWorktreeConfig(repo.mainCheckout, worktreePath);
     await copyIntoWorktree(repo.mainCheckout, worktreePath, config.copy ?? [], log);
     const setup = typeof config.setup === 'string' ? [config.setup] : (config.setup ?? []);
-    await runSetup(setup, worktreePath, { ...options.env, KINGLY_JOB_ID: jobId, KINGLY_WORKTREE: worktreePath }, log);
+    await runSetup(setup, worktreePath, { ...options.env, KINGLY_JOB_ID: jobId, KINGLY_WORKTREE: worktreePath }, log, options.onProcess);
 
     const cwd = spec.subdir ? join(worktreePath, spec.subdir) : worktreePath;
     if (!(await stat(cwd).then((s) => s.isDirectory(), () => false))) {

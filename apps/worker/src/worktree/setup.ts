@@ -38,7 +38,7 @@ export async function copyIntoWorktree(mainCheckout: string | undefined, worktre
  * Runs the setup commands in the worktree, one after the other, with `sh -c` in their own process
  * group; their output goes to the job's log. A command that fails stops the job (spawn-failed).
  */
-export async function runSetup(commands: readonly string[], cwd: string, env: Record<string, string>, log: Log): Promise<void> {
+export async function runSetup(commands: readonly string[], cwd: string, env: Record<string, string>, log: Log, onProcess: (pid: number) => void = () => {}): Promise<void> {
   for (const command of commands) {
     log(`[kingly] setup: ${command}`);
     const child = spawnInGroup('/bin/sh', ['-c', '--', command], cwd, env);
@@ -56,6 +56,7 @@ export async function runSetup(commands: readonly string[], cwd: string, env: Re
     });
     try {
       await spawned;
+      onProcess(child.pid!);
       // The pipes exist once the process does.
       for (const stream of [child.stdout, child.stderr]) {
         const splitter = new LineSplitter(log);
