@@ -1,6 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, pidsWithEnv, waitFor } from '@kingly/testing';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fixture, isAlive, pidsWithEnv, waitFor } from '@kingly/testing';
 import { createHarness, exited, logLines, spawnWorkerProcess, type Harness } from './harness.js';
+
+/** The spawner process a worker process forked (its child running spawner-main.js). */
+function spawnerOf(workerPid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === workerPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('spawner-main.js')) return Number(entry);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
+}
 
 // Short heartbeats and locks so a dead worker is noticed in seconds rather than the default ~20 s.
 const fast = { heartbeatMs: 300, reapIntervalMs: 300, lockDurationMs: 1500 };
@@ -16,8 +32,12 @@ describe('workers that die', () => {
     const doomed = await spawnWorkerProcess(h, fast);
     const { id } = await h.client.enqueue({ command: `sh ${fixture('grandchildren.sh')}` });
     await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length >= 7, { message: 'the fixture to fork its tree' });
+    const spawner = spawnerOf(doomed.child.pid!);
+    expect(spawner, 'the worker process has a spawner').toBeDefined();
     doomed.child.kill('SIGKILL');
     await exited(doomed.child);
+    // The spawner follows its worker (the IPC channel closes); the job's processes do not.
+    await waitFor(() => !isAlive(spawner!), { message: 'the dead worker’s spawner to exit' });
     // SIGKILL gives the worker no chance to clean up: the tree is orphaned now.
     expect(pidsWithEnv('KINGLY_JOB_ID', id).length).toBeGreaterThanOrEqual(7);
     await h.startWorker(fast);
