@@ -90,9 +90,11 @@ export class Spawner {
     switch (message.t) {
       case 'out':
         proc.pid = message.pid;
+        if (!handle) return this.#failOne(message.id, proc, 'a pipe of the process did not arrive from the kingly spawner');
         proc.stdout = this.#pipe(proc, handle);
         break;
       case 'err':
+        if (!handle) return this.#failOne(message.id, proc, 'a pipe of the process did not arrive from the kingly spawner');
         proc.stderr = this.#pipe(proc, handle);
         proc.spawned = true;
         proc.emit('spawn');
@@ -120,8 +122,7 @@ export class Spawner {
    * high-water mark and then stops reading, so nothing is lost (an explicit pause() would keep a
    * later 'data' listener from starting the flow).
    */
-  #pipe(proc: SpawnedProcess, handle: Socket | undefined): Socket {
-    if (!handle) throw new Error('kingly spawner: a pipe did not arrive');
+  #pipe(proc: SpawnedProcess, handle: Socket): Socket {
     handle.once('close', () => proc.settle());
     return handle;
   }
@@ -144,14 +145,15 @@ export class Spawner {
 
   /**
    * The spawner died (killed from outside): the exit statuses of what it started are lost, so those
-   * process groups are stopped and reported killed, and requests not started yet fail.
+   * process groups are stopped and reported killed, and requests not started yet fail. (Also for a
+   * process whose pipe did not arrive, which should not happen: it is stopped, not left running.)
    */
   #failAll(): void {
     for (const [id, proc] of this.#out) this.#failOne(id, proc);
   }
 
-  #failOne(id: number, proc: SpawnedProcess): void {
-    this.#out.delete(id);
+  #failOne(id: number, proc: SpawnedProcess, why = 'the kingly spawner process is gone'): void {
+    this.#done(id);
     if (proc.pid !== undefined) {
       try {
         process.kill(-proc.pid, 'SIGKILL');
@@ -160,7 +162,8 @@ export class Spawner {
       }
     }
     if (!proc.spawned) {
-      proc.emit('error', new Error('the kingly spawner process is gone'));
+      (proc.stdout as Socket | undefined)?.destroy();
+      proc.emit('error', new Error(why));
       return;
     }
     proc.emit('exit', null, 'SIGKILL');
