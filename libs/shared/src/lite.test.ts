@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// @kingly/cmd/lite exists so that `kingly status` starts without zod and BullMQ: follow the built
+// @kingly/cmd/lite exists so that `kingly status` starts without zod, BullMQ and ioredis: follow the built
 // module graph's static imports (dynamic ones load lazily) and list every package it reaches.
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const STATIC_IMPORT = /^(?:import|export)\s[^;]*?from\s+'([^']+)';/gm;
@@ -24,9 +24,9 @@ function packagesReachedFrom(entry: string): Set<string> {
 }
 
 describe('@kingly/cmd/lite', () => {
-  it('reaches neither zod nor BullMQ through static imports (ioredis and Node only)', () => {
+  it('reaches neither zod, BullMQ nor ioredis through static imports (redis-parser and Node only)', () => {
     const reached = [...packagesReachedFrom('lite.js')].filter((p) => !p.startsWith('node:')).sort();
-    expect(reached).toEqual(['ioredis']);
+    expect(reached).toEqual(['redis-parser']);
   });
 
   it('is checked against the full entry, which does reach zod', () => {

@@ -1,10 +1,11 @@
-// @kingly/cmd/lite: the part of @kingly/cmd that loads neither zod nor BullMQ (only ioredis), for
-// programs that must start fast and only read: `kingly status` resolves its config and reads the
-// status through this. Everything here is also exported by @kingly/cmd itself.
+// @kingly/cmd/lite: the part of @kingly/cmd that loads neither zod, BullMQ nor ioredis (only
+// redis-parser), for programs that must start fast and only read: `kingly status` resolves its
+// config and reads the status through this. Everything here is also exported by @kingly/cmd.
 export * from './errors.js';
 export * from './keys.js';
 export * from './units.js';
-export * from './redis.js';
+export * from './redis-url.js';
+export { LiteRedis, connectLiteRedis, type LiteConnectOptions } from './resp/lite-redis.js';
 export * from './free-port.js';
 export * from './job-states.js';
 export * from './display-command.js';

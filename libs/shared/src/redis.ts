@@ -1,31 +1,17 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { ErrorCodes, KinglyError } from './errors.js';
+import { parseRedisUrl, unreachable } from './redis-url.js';
 
 /** Turns a kingly Redis URL into ioredis options. `unix:///path` selects a unix socket. */
 export function redisOptionsFromUrl(url: string): RedisOptions {
-  if (url.startsWith('unix://')) {
-    const parsed = new URL(url);
-    const db = parsed.searchParams.get('db');
-    return { path: decodeURIComponent(parsed.pathname), ...(db ? { db: Number(db) } : {}) };
-  }
-  if (!/^rediss?:\/\//.test(url)) {
-    throw new KinglyError(ErrorCodes.BAD_INPUT, `Redis URL must start with redis://, rediss:// or unix://, got '${url}'`);
-  }
-  const parsed = new URL(url);
-  const options: RedisOptions = {
-    host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
-    port: parsed.port ? Number(parsed.port) : 6379,
-  };
-  if (parsed.username) options.username = decodeURIComponent(parsed.username);
-  if (parsed.password) options.password = decodeURIComponent(parsed.password);
-  const db = parsed.pathname.replace('/', '');
-  if (db) options.db = Number(db);
-  if (url.startsWith('rediss://')) options.tls = {};
+  const endpoint = parseRedisUrl(url);
+  const db = endpoint.db === undefined ? {} : { db: endpoint.db };
+  if (endpoint.path !== undefined) return { path: endpoint.path, ...db };
+  const options: RedisOptions = { host: endpoint.host, port: endpoint.port, ...db };
+  if (endpoint.username !== undefined) options.username = endpoint.username;
+  if (endpoint.password !== undefined) options.password = endpoint.password;
+  if (endpoint.tls) options.tls = {};
   return options;
 }
-
-/** Hides the password of a URL so it can be printed. */
-export const redactUrl = (url: string): string => url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1<hidden>@');
 
 export interface ConnectOptions {
   /** Fail when the server has not answered within this many ms. @default 5000 */
@@ -66,12 +52,4 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     clearTimeout(timer);
   }
   return redis;
-}
-
-export function unreachable(url: string, cause: unknown): KinglyError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new KinglyError(ErrorCodes.REDIS_UNREACHABLE, `cannot reach Redis at ${redactUrl(url)} (${reason})`, {
-    hint: "start one (redis-server, or 'kingly up' for the local stack) or set KINGLY_REDIS_URL",
-    cause,
-  });
 }

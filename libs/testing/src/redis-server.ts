@@ -8,6 +8,8 @@ import { waitFor } from './wait-for.js';
 
 export interface TestRedis {
   readonly url: string;
+  /** The server's unix socket (`unix://` + this is a kingly URL to it). */
+  readonly socketPath: string;
   readonly port: number;
   readonly process: ChildProcess;
   stop(): Promise<void>;
@@ -16,18 +18,26 @@ export interface TestRedis {
 /** A free TCP port on loopback (never 6379: that one may belong to the machine). */
 export const freePort = freeLoopbackPort;
 
+export interface TestRedisOptions {
+  /** @default "redis-server" */
+  readonly binary?: string;
+  /** Clients must AUTH with this (`--requirepass`); the URL carries it. */
+  readonly password?: string;
+}
+
 /**
  * Starts a private redis-server on a free loopback port with nothing saved to disk, waits until it
- * answers, and stops it (SIGKILL if it does not go) on stop() or when this process exits.
+ * answers, and stops it (SIGKILL if it does not go) on stop() or when this process exits. It
+ * listens on loopback TCP and on a unix socket in its own temporary directory.
  */
-export async function startRedisServer(binary = 'redis-server'): Promise<TestRedis> {
+export async function startRedisServer({ binary = 'redis-server', password }: TestRedisOptions = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'kingly-test-redis-'));
   const port = await freePort();
-  const child = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const socketPath = join(dir, 'redis.sock');
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'];
+  args.push('--unixsocket', socketPath, '--unixsocketperm', '700');
+  if (password !== undefined) args.push('--requirepass', password);
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let spawnError: Error | undefined;
   child.once('error', (error) => {
     spawnError = error;
@@ -36,11 +46,11 @@ export async function startRedisServer(binary = 'redis-server'): Promise<TestRed
     child.kill('SIGKILL');
   };
   process.once('exit', kill);
-  const url = `redis://127.0.0.1:${port}`;
+  const url = password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await waitFor(
     async () => {
       if (spawnError) throw new Error(`cannot start ${binary}: ${spawnError.message} (apt-get install -y redis-server)`);
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(password === undefined ? {} : { password }) });
       probe.on('error', () => {});
       try {
         await probe.connect();
@@ -56,6 +66,7 @@ export async function startRedisServer(binary = 'redis-server'): Promise<TestRed
   });
   return {
     url,
+    socketPath,
     port,
     process: child,
     async stop() {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { connectRedis, ErrorCodes, freeLoopbackPort, KinglyError } from '@kingly/cmd/lite';
+import { connectLiteRedis, ErrorCodes, freeLoopbackPort, KinglyError } from '@kingly/cmd/lite';
 import { logTail, spawnDaemon, stopProcess } from './daemon.js';
 import { isOurProcess, type ProcessIdentity } from './process-info.js';
 import { STACK_ENV, type StackPaths } from './paths.js';
@@ -117,7 +117,7 @@ async function waitUntilAnswering(redisUrl: string, pid: number, paths: StackPat
       });
     }
     try {
-      const redis = await connectRedis(redisUrl, { connectTimeoutMs: 1000 });
+      const redis = await connectLiteRedis(redisUrl, { connectTimeoutMs: 1000 });
       redis.disconnect();
       return;
     } catch (error) {

@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueName, waitFor } from '@kingly/testing';
+import { connectLiteRedis } from '../resp/lite-redis.js';
 import { readBullJobData, readBullQueue } from './bull-keys.js';
 
 // bull-keys.ts reads BullMQ's keys without BullMQ: these answers must stay BullMQ's own.
@@ -48,6 +49,11 @@ describe('reading BullMQ queues from their keys', () => {
       const active = (await queue.getJobs(['active']))[0]!;
       expect(await readBullJobData(redis, prefix, 'q', active.id!)).toEqual({ data: { x: 1 }, timestamp: active.timestamp });
       expect(await readBullJobData(redis, prefix, 'q', 'no-such-job')).toBeUndefined();
+      // The same reads through LiteRedis, the client behind `kingly status`.
+      const lite = await connectLiteRedis(inject('redisUrl'));
+      expect(await readBullQueue(lite, prefix, 'q')).toEqual(mine);
+      expect(await readBullJobData(lite, prefix, 'q', active.id!)).toEqual({ data: { x: 1 }, timestamp: active.timestamp });
+      await lite.quit();
     } finally {
       release();
       await worker.close();

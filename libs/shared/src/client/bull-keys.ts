@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { StatusRedis } from './status-redis.js';
 
 /**
  * Read-only views of a BullMQ queue straight from its keys, for paths that must not load BullMQ
@@ -21,7 +21,7 @@ export interface BullQueueSnapshot {
 const bullKey = (prefix: string, queue: string, type: string): string => `${prefix}:${queue}:${type}`;
 
 /** One round trip per queue: counts of every state and the ids status needs. */
-export async function readBullQueue(redis: Redis, prefix: string, queue: string, { activeLimit = 1000, failedLimit = 1000 } = {}): Promise<BullQueueSnapshot> {
+export async function readBullQueue(redis: StatusRedis, prefix: string, queue: string, { activeLimit = 1000, failedLimit = 1000 } = {}): Promise<BullQueueSnapshot> {
   const key = (type: string): string => bullKey(prefix, queue, type);
   const results = (await redis
     .pipeline()
@@ -51,7 +51,7 @@ export async function readBullQueue(redis: Redis, prefix: string, queue: string,
 }
 
 /** The data BullMQ holds for a job (kingly's JobData as JSON), or undefined. */
-export async function readBullJobData(redis: Redis, prefix: string, queue: string, id: string): Promise<{ data: unknown; timestamp: number } | undefined> {
+export async function readBullJobData(redis: StatusRedis, prefix: string, queue: string, id: string): Promise<{ data: unknown; timestamp: number } | undefined> {
   const [data, timestamp] = await redis.hmget(bullKey(prefix, queue, id), 'data', 'timestamp');
   if (data == null) return undefined;
   try {

@@ -5,6 +5,7 @@ import { recordFromData, recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData } from '../schemas/job-spec.js';
 import { isTerminalState, type JobState } from '../job-states.js';
+import { compareText } from '../compare-text.js';
 import { bullTypesFor, stateFromBull } from './bull-state.js';
 import type { ClientContext } from './context.js';
 
@@ -110,4 +111,4 @@ async function listGroupJobs(ctx: ClientContext, group: string, options: ListJob
 }
 
 /** Newest created first; the id breaks ties (ids sort by creation time too). */
-export const newestFirst = (a: JobRecord, b: JobRecord): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id);
+export const newestFirst = (a: JobRecord, b: JobRecord): number => compareText(b.createdAt ?? '', a.createdAt ?? '') || compareText(b.id, a.id);

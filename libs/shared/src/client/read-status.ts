@@ -1,5 +1,5 @@
 import { createKeys, DEFAULT_PREFIX } from '../keys.js';
-import { connectRedis } from '../redis.js';
+import { connectLiteRedis } from '../resp/lite-redis.js';
 import { knownQueues } from './known-queues.js';
 import { status, type StatusReport } from './workers.js';
 
@@ -16,10 +16,11 @@ export interface ReadStatusOptions {
 
 /**
  * What KinglyClient.status() answers, on a connection of its own that is closed afterwards,
- * without loading BullMQ or zod: the read behind `kingly status`, which must start fast.
+ * without loading BullMQ, zod or ioredis (LiteRedis): the read behind `kingly status`, which must
+ * start fast.
  */
 export async function readStatus(options: ReadStatusOptions): Promise<StatusReport> {
-  const redis = await connectRedis(options.redisUrl, { connectTimeoutMs: options.connectTimeoutMs });
+  const redis = await connectLiteRedis(options.redisUrl, { connectTimeoutMs: options.connectTimeoutMs });
   try {
     const keys = createKeys(options.prefix ?? DEFAULT_PREFIX);
     const queue = options.queue ?? 'commands';

@@ -1,12 +1,13 @@
 import type { JobRecord } from '../schemas/job-record.js';
 import { JOB_STATES, type JobState } from '../job-states.js';
-import type { Redis } from 'ioredis';
 import type { JobData } from '../schemas/job-spec.js';
-import type { ClientContext } from './context.js';
+import type { KinglyKeys } from '../keys.js';
+import type { StatusRedis } from './status-redis.js';
 import { parseEvent } from '../event-fields.js';
 import { recordFromData, recordFromHash } from '../record-hash.js';
 import { readBullJobData, readBullQueue } from './bull-keys.js';
 import { newestFirst } from './get-jobs.js';
+import { compareText } from '../compare-text.js';
 
 /** A worker as its heartbeat describes it. */
 export interface WorkerInfo {
@@ -38,7 +39,7 @@ export interface WorkerHeartbeat {
 /** Dead workers stay listed this long after their last heartbeat. */
 export const DEAD_WORKER_LISTED_MS = 3600_000;
 
-export async function listWorkers(ctx: Pick<ClientContext, 'keys' | 'redis'>): Promise<WorkerInfo[]> {
+export async function listWorkers(ctx: Pick<StatusContext, 'keys' | 'redis'>): Promise<WorkerInfo[]> {
   const redis = await ctx.redis();
   const registry = await redis.hgetall(ctx.keys.workers);
   const beats = Object.values(registry)
@@ -70,7 +71,7 @@ export async function listWorkers(ctx: Pick<ClientContext, 'keys' | 'redis'>): P
       alive: exists[i]?.[1] === 1,
     }))
     .filter((w) => !forget.includes(w.id))
-    .sort((a, b) => Number(b.alive) - Number(a.alive) || a.startedAt.localeCompare(b.startedAt));
+    .sort((a, b) => Number(b.alive) - Number(a.alive) || compareText(a.startedAt, b.startedAt));
 }
 
 export interface StatusReport {
@@ -84,8 +85,13 @@ export interface StatusReport {
 /** How many recent events are read to find the latest failures. */
 const FAILURE_SCAN = 500;
 
-/** What status needs of a client: no BullMQ (see bull-keys.ts). */
-export type StatusContext = Pick<ClientContext, 'keys' | 'redis' | 'knownQueues'>;
+/** What status needs of a client: no BullMQ (see bull-keys.ts), and reads only (status-redis.ts). */
+export interface StatusContext {
+  readonly keys: KinglyKeys;
+  redis(): Promise<StatusRedis>;
+  /** Every queue that has had a job, the default one first. */
+  knownQueues(): Promise<string[]>;
+}
 
 /**
  * Counts by state, workers, running jobs and recent failures: the answer to "what's going on?".
@@ -138,7 +144,7 @@ export async function status(ctx: StatusContext): Promise<StatusReport> {
   return { counts, workers: current, running, recentFailures };
 }
 
-async function recordFromBull(redis: Redis, prefix: string, queue: string, id: string): Promise<JobRecord | undefined> {
+async function recordFromBull(redis: StatusRedis, prefix: string, queue: string, id: string): Promise<JobRecord | undefined> {
   const found = await readBullJobData(redis, prefix, queue, id);
   if (!found) return undefined;
   const data = found.data as JobData;
@@ -146,7 +152,7 @@ async function recordFromBull(redis: Redis, prefix: string, queue: string, id: s
 }
 
 /** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */
-async function latestFailures(ctx: Pick<ClientContext, 'keys' | 'redis'>): Promise<JobRecord[]> {
+async function latestFailures(ctx: Pick<StatusContext, 'keys' | 'redis'>): Promise<JobRecord[]> {
   const redis = await ctx.redis();
   const entries = (await redis.xrevrange(ctx.keys.events, '+', '-', 'COUNT', FAILURE_SCAN)) as Array<[string, string[]]>;
   const failures: JobRecord[] = [];

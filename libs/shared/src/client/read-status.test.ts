@@ -1,0 +1,73 @@
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { uniqueName, waitFor } from '@kingly/testing';
+import { eventFields } from '../event-fields.js';
+import { recordToHash } from '../record-hash.js';
+import { KinglyClient } from './kingly-client.js';
+import { readStatus } from './read-status.js';
+
+// readStatus (LiteRedis, behind `kingly status`) and KinglyClient.status (ioredis) run the same
+// status() over different clients: on one fixed state of every kind, they must answer alike.
+describe('readStatus', () => {
+  const prefix = uniqueName('readstatus');
+  let client: KinglyClient;
+  let io: Redis;
+  let worker: Worker;
+  let release: () => void = () => {};
+  beforeAll(async () => {
+    client = new KinglyClient({ redisUrl: inject('redisUrl'), prefix });
+    io = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+  });
+  afterAll(async () => {
+    release();
+    await worker?.close();
+    await client.close();
+    await io.quit();
+  });
+
+  it('answers as KinglyClient.status() does: counts, workers alive and dead, running, failures', async () => {
+    const keys = client.keys;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const [failing, timedOut, running] = await client.enqueueMany([{ argv: ['a'] }, { argv: ['b'] }, { argv: ['c'] }, { argv: ['d'] }]);
+    await client.enqueue({ argv: ['e'] }, { queue: 'other' });
+    // A bare BullMQ worker fails the first two jobs and holds the third: no kingly worker needed.
+    worker = new Worker(
+      'commands',
+      async (job) => {
+        if (job.id === running) await held;
+        else throw new Error('no');
+      },
+      { connection: io.duplicate({ maxRetriesPerRequest: null }), prefix, concurrency: 1 },
+    );
+    await waitFor(async () => (await io.lrange(`${prefix}:commands:active`, 0, -1)).includes(running!), { message: `job ${running} to be active` });
+
+    const runningRecord = await client.getJob(running!);
+    await io.hset(keys.job(running!), recordToHash({ ...runningRecord, state: 'running', pid: 4242, workerId: 'w-alive', rssBytes: 1000 }));
+    await io.hset(keys.job(timedOut!), recordToHash({ ...(await client.getJob(timedOut!)), state: 'timed-out' }));
+    const failed = { ...(await client.getJob(failing!)), state: 'failed' as const, exitCode: 3 };
+    await io.xadd(keys.events, '*', ...Object.entries(eventFields('finished', failed)).flat());
+    const now = Date.now();
+    const beat = (id: string, lastSeenAt: number): string =>
+      JSON.stringify({ id, host: 'h', pid: 1, queue: 'commands', concurrency: 2, running: 0, startedAt: now - 10_000, lastSeenAt, intervalMs: 1000 });
+    await io.hset(keys.workers, 'w-alive', beat('w-alive', now), 'w-dead', beat('w-dead', now - 60_000), 'w-gone', beat('w-gone', now - 2 * 3600_000));
+    await io.set(keys.worker('w-alive'), '1');
+
+    const lite = await readStatus({ redisUrl: inject('redisUrl'), prefix });
+    expect(lite.counts).toMatchObject({ running: 1, queued: 2, failed: 1, 'timed-out': 1 });
+    expect(lite.running.map((r) => [r.id, r.pid])).toEqual([[running, 4242]]);
+    expect(lite.workers.map((w) => [w.id, w.alive, w.running])).toEqual([
+      ['w-alive', true, 1],
+      ['w-dead', false, 0],
+    ]);
+    expect(lite.recentFailures.map((r) => [r.id, r.exitCode])).toEqual([[failing, 3]]);
+    expect(await io.hexists(keys.workers, 'w-gone')).toBe(0); // forgotten, an hour after its last beat
+    expect(lite).toEqual(await client.status());
+  });
+
+  it('an unused prefix reads as nothing at all; an unreachable Redis is E_REDIS_UNREACHABLE', async () => {
+    const empty = await readStatus({ redisUrl: inject('redisUrl'), prefix: uniqueName('empty') });
+    expect(empty).toEqual({ counts: expect.objectContaining({ queued: 0, running: 0 }) as unknown, workers: [], running: [], recentFailures: [] });
+    await expect(readStatus({ redisUrl: 'redis://127.0.0.1:1', connectTimeoutMs: 500 })).rejects.toMatchObject({ code: 'E_REDIS_UNREACHABLE' });
+  });
+});

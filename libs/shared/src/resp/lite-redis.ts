@@ -1,0 +1,156 @@
+import { connect as connectTcp, type Socket } from 'node:net';
+import RedisParser from 'redis-parser';
+import type { StatusRedis } from '../client/status-redis.js';
+import { parseRedisUrl, unreachable, type RedisEndpoint } from '../redis-url.js';
+import { LitePipeline } from './lite-pipeline.js';
+import { encodeCommand, toHash, type RespCommand } from './replies.js';
+
+export interface LiteConnectOptions {
+  /** Fail with E_REDIS_UNREACHABLE when the server has not answered within this many ms. @default 5000 */
+  readonly connectTimeoutMs?: number;
+}
+
+interface Waiter {
+  resolve(reply: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * A small Redis client for one-shot reads: one connection, replies in order, no reconnection, no
+ * offline queue, no command table. `kingly status` reads through it because loading ioredis costs
+ * about 20 ms of a command that should answer at once (docs/benchmarks.md, CLI). Replies are
+ * parsed by redis-parser (the parser ioredis itself uses). Anything long-lived uses ioredis.
+ */
+export class LiteRedis implements StatusRedis {
+  readonly #socket: Socket;
+  readonly #waiters: Waiter[] = [];
+  #head = 0;
+  #closed: Error | undefined;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    const parser = new RedisParser({
+      returnReply: (reply: unknown) => this.#next()?.resolve(reply),
+      returnError: (error) => this.#next()?.reject(error),
+      returnFatalError: (error) => socket.destroy(error),
+    });
+    socket.on('data', (chunk: Buffer) => parser.execute(chunk));
+    socket.on('error', (error) => this.#fail(error));
+    socket.on('close', () => this.#fail(new Error('connection to Redis closed')));
+  }
+
+  #next(): Waiter | undefined {
+    const waiter = this.#waiters[this.#head];
+    this.#head += 1;
+    if (this.#head === this.#waiters.length) {
+      this.#waiters.length = 0;
+      this.#head = 0;
+    }
+    return waiter;
+  }
+
+  #fail(error: Error): void {
+    this.#closed ??= error;
+    const pending = this.#waiters.splice(this.#head);
+    this.#waiters.length = 0;
+    this.#head = 0;
+    for (const waiter of pending) waiter.reject(this.#closed);
+  }
+
+  /** Sends the commands in one write; one promise per command, settled in order. */
+  send(commands: readonly RespCommand[]): Promise<unknown>[] {
+    const closed = this.#closed;
+    if (closed) return commands.map(() => Promise.reject(closed));
+    const replies = commands.map(() => new Promise<unknown>((resolve, reject) => this.#waiters.push({ resolve, reject })));
+    this.#socket.write(commands.map(encodeCommand).join(''));
+    return replies;
+  }
+
+  call(...command: RespCommand): Promise<unknown> {
+    return this.send([command])[0]!;
+  }
+
+  smembers(key: string): Promise<string[]> {
+    return this.call('SMEMBERS', key) as Promise<string[]>;
+  }
+
+  async hgetall(key: string): Promise<Record<string, string>> {
+    return toHash(await this.call('HGETALL', key));
+  }
+
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]> {
+    return this.call('HMGET', key, ...fields) as Promise<(string | null)[]>;
+  }
+
+  hdel(key: string, ...fields: string[]): Promise<number> {
+    return this.call('HDEL', key, ...fields) as Promise<number>;
+  }
+
+  xrevrange(key: string, end: string, start: string, countToken: 'COUNT', count: number): Promise<[id: string, fields: string[]][]> {
+    return this.call('XREVRANGE', key, end, start, countToken, count) as Promise<[string, string[]][]>;
+  }
+
+  pipeline(): LitePipeline {
+    return new LitePipeline((commands) => this.send(commands));
+  }
+
+  /** Says QUIT, waits for the answer and the close. */
+  async quit(): Promise<void> {
+    if (this.#closed) return;
+    const closed = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
+    await this.call('QUIT');
+    this.#socket.end();
+    await closed;
+  }
+
+  /** Closes at once; pending commands fail. */
+  disconnect(): void {
+    this.#socket.destroy();
+  }
+}
+
+async function openSocket(endpoint: RedisEndpoint): Promise<Socket> {
+  if (endpoint.path !== undefined) return connectTcp(endpoint.path);
+  if (!endpoint.tls) return connectTcp({ host: endpoint.host, port: endpoint.port });
+  const { connect: connectTls } = await import('node:tls');
+  return connectTls({ host: endpoint.host, port: endpoint.port, servername: endpoint.host });
+}
+
+function handshake(endpoint: RedisEndpoint): RespCommand[] {
+  const commands: RespCommand[] = [];
+  if (endpoint.password !== undefined) commands.push(endpoint.username === undefined ? ['AUTH', endpoint.password] : ['AUTH', endpoint.username, endpoint.password]);
+  if (endpoint.db !== undefined) commands.push(['SELECT', endpoint.db]);
+  // PING too: a connection is only ready once something answered as Redis does.
+  commands.push(['PING']);
+  return commands;
+}
+
+/**
+ * Connects, authenticates, selects the database and waits for PING's answer, all within
+ * `connectTimeoutMs`; fails with E_REDIS_UNREACHABLE naming the URL, as connectRedis does.
+ */
+export async function connectLiteRedis(url: string, options: LiteConnectOptions = {}): Promise<LiteRedis> {
+  const endpoint = parseRedisUrl(url);
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  let timer: NodeJS.Timeout | undefined;
+  let socket: Socket | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+    });
+    socket = await openSocket(endpoint);
+    socket.setNoDelay(true);
+    const redis = new LiteRedis(socket);
+    const settled = Promise.allSettled(redis.send(handshake(endpoint))).then((results) => {
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
+    await Promise.race([settled, timeout]);
+    return redis;
+  } catch (error) {
+    socket?.destroy();
+    throw unreachable(url, error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
