@@ -5,7 +5,7 @@ import type { JobData } from '@kingly/cmd';
 import { isAlive, pidsWithEnv, uniqueName, waitFor } from '@kingly/testing';
 import { RunningJob } from '../src/running-job.js';
 import { spawnInGroup, type SpawnedProcess } from '../src/spawn.js';
-import { sharedSpawner } from '../src/spawner/spawner-client.js';
+import { SPAWNERS_PER_PROCESS } from '../src/spawner/spawner-client.js';
 
 /** Everything the process wrote on stdout, once it has exited and its pipes closed. */
 async function run(child: SpawnedProcess): Promise<{ stdout: string; code: number | null; signal: string | null }> {
@@ -56,18 +56,25 @@ describe('the spawner process', () => {
     expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
   });
 
+  it('spreads starts that are in flight together over every spawner of the process', async () => {
+    const children = Array.from({ length: 2 * SPAWNERS_PER_PROCESS }, (_, i) => spawnInGroup('/bin/sh', ['-c', `echo ${i}`], '/', {}));
+    expect(new Set(children.map((c) => c.spawnerPid)).size).toBe(SPAWNERS_PER_PROCESS);
+    expect((await Promise.all(children.map(run))).map((r) => r.stdout)).toEqual(children.map((_, i) => `${i}\n`));
+  });
+
   it('when the spawner is killed, what it started is killed and reported, and the next spawn gets a new one', async () => {
     const id = uniqueName('spawner-death');
     const child = spawnInGroup('/bin/sh', ['-c', 'sleep 300'], '/', { KINGLY_JOB_ID: id });
     await once(child, 'spawn');
-    const spawnerPid = sharedSpawner().pid!;
+    const spawnerPid = child.spawnerPid!;
+    expect(isAlive(spawnerPid)).toBe(true);
     const exited = once(child, 'exit');
     process.kill(spawnerPid, 'SIGKILL');
     expect(await exited).toEqual([null, 'SIGKILL']);
     await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length === 0, { message: 'the orphaned job process to be killed' });
     const next = spawnInGroup('/bin/sh', ['-c', 'echo again'], '/', {});
     expect((await run(next)).stdout).toBe('again\n');
-    expect(sharedSpawner().pid).not.toBe(spawnerPid);
+    expect(next.spawnerPid).not.toBe(spawnerPid);
     expect(isAlive(spawnerPid)).toBe(false);
   });
 });

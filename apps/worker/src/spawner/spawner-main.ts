@@ -39,18 +39,20 @@ process.on('message', (request: SpawnRequest) => {
   keepUnread(err);
   // Without its stdio list, Node neither drains nor waits for the pipes at exit.
   (child as unknown as { stdio: unknown }).stdio = null;
-  let started = false;
+  // A pid means the program is running (libuv reports exec failures before spawn() returns, as an
+  // 'error' to come): hand the pipes over now rather than on 'spawn', a tick later, when the
+  // requests that arrived in the same read have been spawned too.
+  const started = child.pid !== undefined;
+  if (started) {
+    // Sending a handle closes this process's copy once the worker has it.
+    send({ t: 'out', id, pid: child.pid! }, out);
+    send({ t: 'err', id }, err);
+  }
   child.once('error', (error: NodeJS.ErrnoException) => {
     if (started) return;
     out.destroy();
     err.destroy();
     send({ t: 'error', id, message: error.message, ...(error.code ? { code: error.code } : {}) });
-  });
-  child.once('spawn', () => {
-    started = true;
-    // Sending a handle closes this process's copy once the worker has it.
-    send({ t: 'out', id, pid: child.pid! }, out);
-    send({ t: 'err', id }, err);
   });
   child.once('exit', (code, signal) => {
     if (started) send({ t: 'exit', id, code, signal });
