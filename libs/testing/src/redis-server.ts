@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freeLoopbackPort } from '@kingly/cmd';
+import { fixture } from './fixtures.js';
 import { waitFor } from './wait-for.js';
 
 export interface TestRedis {
@@ -23,18 +24,30 @@ export interface TestRedisOptions {
   readonly binary?: string;
   /** Clients must AUTH with this (`--requirepass`); the URL carries it. */
   readonly password?: string;
+  /**
+   * Serve TLS only, with the self-signed certificate of fixtures/tls (`TEST_TLS_CERT`, for
+   * 127.0.0.1 and localhost); the URL is `rediss://`. Clients must trust that certificate.
+   */
+  readonly tls?: boolean;
 }
+
+/** The test TLS certificate (self-signed, its own CA) and its key. */
+export const TEST_TLS_CERT = fixture('tls/localhost-cert.pem');
+export const TEST_TLS_KEY = fixture('tls/localhost-key.pem');
 
 /**
  * Starts a private redis-server on a free loopback port with nothing saved to disk, waits until it
  * answers, and stops it (SIGKILL if it does not go) on stop() or when this process exits. It
  * listens on loopback TCP and on a unix socket in its own temporary directory.
  */
-export async function startRedisServer({ binary = 'redis-server', password }: TestRedisOptions = {}): Promise<TestRedis> {
+export async function startRedisServer({ binary = 'redis-server', password, tls = false }: TestRedisOptions = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'kingly-test-redis-'));
   const port = await freePort();
   const socketPath = join(dir, 'redis.sock');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'];
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', TEST_TLS_CERT, '--tls-key-file', TEST_TLS_KEY, '--tls-ca-cert-file', TEST_TLS_CERT, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'];
   args.push('--unixsocket', socketPath, '--unixsocketperm', '700');
   if (password !== undefined) args.push('--requirepass', password);
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -46,11 +59,11 @@ export async function startRedisServer({ binary = 'redis-server', password }: Te
     child.kill('SIGKILL');
   };
   process.once('exit', kill);
-  const url = password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const url = `${tls ? 'rediss' : 'redis'}://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${port}`;
   await waitFor(
     async () => {
       if (spawnError) throw new Error(`cannot start ${binary}: ${spawnError.message} (apt-get install -y redis-server)`);
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(password === undefined ? {} : { password }) });
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(password === undefined ? {} : { password }), ...(tls ? { tls: { ca: readFileSync(TEST_TLS_CERT) } } : {}) });
       probe.on('error', () => {});
       try {
         await probe.connect();

@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startRedisServer, uniqueName, type TestRedis } from '@kingly/testing';
+import { startRedisServer, TEST_TLS_CERT, uniqueName, type TestRedis } from '@kingly/testing';
 import { ErrorCodes, KinglyError } from '../errors.js';
 import { connectLiteRedis, type LiteRedis } from './lite-redis.js';
 
@@ -145,6 +148,42 @@ describe('connectLiteRedis', () => {
 
   it('a URL of another scheme is refused as bad input before connecting', async () => {
     await expect(connectLiteRedis('http://127.0.0.1:6379')).rejects.toMatchObject({ code: ErrorCodes.BAD_INPUT });
+  });
+});
+
+describe('connectLiteRedis over TLS (rediss://)', () => {
+  let secure: TestRedis;
+  beforeAll(async () => {
+    secure = await startRedisServer({ tls: true });
+  });
+  afterAll(async () => {
+    await secure.stop();
+  });
+
+  it('talks TLS to a server whose certificate is trusted (NODE_EXTRA_CA_CERTS), with no warning', async () => {
+    // Node reads extra CAs at start: the client runs in a process of its own, as the built package.
+    const lite = fileURLToPath(new URL('../../dist/lite.js', import.meta.url));
+    const script = `import { connectLiteRedis } from ${JSON.stringify(lite)};
+const redis = await connectLiteRedis(process.argv[1]);
+console.log(await redis.call('PING'), await redis.call('ECHO', 'over tls'));
+await redis.quit();`;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, secure.url], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: TEST_TLS_CERT },
+    });
+    expect(secure.url).toMatch(/^rediss:\/\/127\.0\.0\.1:/);
+    expect(stdout.trim()).toBe('PONG over tls');
+    expect(stderr).toBe('');
+  });
+
+  it('a certificate nobody vouches for is E_REDIS_UNREACHABLE saying so', async () => {
+    const error = await connectLiteRedis(secure.url).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.REDIS_UNREACHABLE });
+    expect((error as Error).message).toMatch(/self[- ]signed certificate/);
+  });
+
+  it('a plain redis:// connection to the TLS port is E_REDIS_UNREACHABLE', async () => {
+    const error = await connectLiteRedis(secure.url.replace('rediss://', 'redis://'), { connectTimeoutMs: 1000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.REDIS_UNREACHABLE });
   });
 });
 

@@ -1,4 +1,4 @@
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import RedisParser from 'redis-parser';
 import type { StatusRedis } from '../client/status-redis.js';
 import { parseRedisUrl, unreachable, type RedisEndpoint } from '../redis-url.js';
@@ -113,7 +113,8 @@ async function openSocket(endpoint: RedisEndpoint): Promise<Socket> {
   if (endpoint.path !== undefined) return connectTcp(endpoint.path);
   if (!endpoint.tls) return connectTcp({ host: endpoint.host, port: endpoint.port });
   const { connect: connectTls } = await import('node:tls');
-  return connectTls({ host: endpoint.host, port: endpoint.port, servername: endpoint.host });
+  // SNI takes host names only (RFC 6066); the certificate is checked against an address all the same.
+  return connectTls({ host: endpoint.host, port: endpoint.port, ...(isIP(endpoint.host) ? {} : { servername: endpoint.host }) });
 }
 
 function handshake(endpoint: RedisEndpoint): RespCommand[] {
