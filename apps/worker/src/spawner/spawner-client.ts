@@ -189,7 +189,8 @@ export class Spawner {
  * Spawner processes per worker process. fork() blocks a spawner for about 1 ms per job, and on a
  * busy machine a spawner also waits for a core: with one, starts queue behind each other (measured
  * ~12 ms from request to pipes at concurrency 8 on 2 cores). Two start jobs side by side: +13–16 %
- * throughput there (bench/lib/ab-workers.mjs), for one more ~45 MB process.
+ * throughput there (bench/lib/ab-workers.mjs), for one more process: ~44 MB RSS, of which ~7.5 MB
+ * its own (the rest is Node's binary, shared with the other Node processes).
  */
 export const SPAWNERS_PER_PROCESS = 2;
 
