@@ -93,11 +93,18 @@ const NO_WRAP_WITHIN_MS = 1000;
 /**
  * What a job whose leader (pid = pgid) has exited left running, read fresh. Every process of the
  * job started after its leader: for a short job whose pids cannot have wrapped, only processes
- * with a higher pid are read (most of /proc is skipped on the path every short job takes);
- * otherwise the whole table is.
+ * with a higher pid are read (most of /proc is skipped on the path every short job takes), but
+ * not those `othersLeader` names (the running leaders of other jobs: on a busy worker most of the
+ * newer processes, each a /proc read saved); otherwise the whole table is.
  */
-export async function leftoverProcesses(jobId: string, leaderPid: number, ranMs: number, cookies: CookieCache): Promise<ProcInfo[]> {
+export async function leftoverProcesses(
+  jobId: string,
+  leaderPid: number,
+  ranMs: number,
+  cookies: CookieCache,
+  othersLeader: (pid: number) => boolean = () => false,
+): Promise<ProcInfo[]> {
   const newest = lastPid();
-  const table = ranMs < NO_WRAP_WITHIN_MS && newest !== undefined && newest >= leaderPid ? readProcsAfter(leaderPid) : await freshProcTable();
+  const table = ranMs < NO_WRAP_WITHIN_MS && newest !== undefined && newest >= leaderPid ? readProcsAfter(leaderPid, othersLeader) : await freshProcTable();
   return (await jobProcesses(table, [{ id: jobId, pgid: leaderPid }], cookies)).get(jobId) ?? [];
 }

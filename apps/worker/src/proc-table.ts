@@ -83,13 +83,13 @@ export async function readProcTable(): Promise<ProcInfo[]> {
 }
 
 /** Processes whose pid is above `pid`: every process started after it, if pids have not wrapped since. */
-export function readProcsAfter(pid: number): ProcInfo[] {
+export function readProcsAfter(pid: number, skip: (pid: number) => boolean = () => false): ProcInfo[] {
   const infos: ProcInfo[] = [];
   for (const entry of readdirSync('/proc')) {
     const c = entry.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const n = Number(entry);
-    if (n <= pid) continue;
+    if (n <= pid || skip(n)) continue;
     const text = readStatText(n);
     const info = text === undefined ? undefined : parseStat(n, text);
     if (info !== undefined && !info.zombie) infos.push(info);

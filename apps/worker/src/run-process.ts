@@ -7,6 +7,7 @@ import type { LogPublisher } from './log-publisher.js';
 import { readProc } from './proc-table.js';
 import type { RunningJob } from './running-job.js';
 import { checkCwd, spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
+import { isRunningSpawn } from './spawner/spawner-client.js';
 
 /** How long leftover processes of a finished leader get between SIGTERM and SIGKILL. */
 const LEFTOVER_GRACE_MS = 2000;
@@ -46,7 +47,8 @@ export async function startProcess(
     const exit = await exited;
     await running.stopped;
     // The leader is gone; anything it left (in its group, or escaped with the job's cookie) would be orphaned.
-    if (!running.stopOutcome && (await leftoverProcesses(running.id, pid, Date.now() - spawnedAt, cookies)).length > 0) {
+    // Processes the spawners started and that still run are other jobs' leaders: not ours to read.
+    if (!running.stopOutcome && (await leftoverProcesses(running.id, pid, Date.now() - spawnedAt, cookies, isRunningSpawn)).length > 0) {
       publisher.push('system', '[kingly] the command exited; stopping processes it left running');
       await killJobProcesses(running.id, pid, { graceMs: LEFTOVER_GRACE_MS });
     }

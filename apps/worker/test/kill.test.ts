@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, pidsWithEnv, waitFor } from '@kingly/testing';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixture, pidsWithEnv, tempDir, waitFor } from '@kingly/testing';
 import { createHarness, logLines, spawnWorkerProcess, type Harness } from './harness.js';
 
 describe('cancel and kill', () => {
@@ -44,6 +46,32 @@ describe('cancel and kill', () => {
     expect(record.state).toBe('succeeded');
     expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
     expect(await logLines(h.client, id)).toEqual(['stdout:bg started', 'system:[kingly] the command exited; stopping processes it left running']);
+  });
+
+  it('finds what a short job left while newer jobs run beside it, and leaves those jobs alone', async () => {
+    // The short-job path skips the newer processes that are other jobs' running leaders: the
+    // escapee (newer too) must still be found, and the other jobs must not be touched.
+    const dir = tempDir('kill-beside');
+    try {
+      const go = join(dir.path, 'go');
+      const { id } = await h.client.enqueue({ command: `while [ ! -e ${go} ]; do sleep 0.02; done; setsid sleep 300 & echo bg started` });
+      await waitFor(async () => (await h.client.getJob(id)).state === 'running', { message: `job ${id} to run` });
+      const others = await h.client.enqueueMany([{ command: 'sleep 300' }, { command: 'sleep 300' }]);
+      for (const other of others) await waitRunning(other, 1);
+      const theirs = others.map((other) => pidsWithEnv('KINGLY_JOB_ID', other));
+      writeFileSync(go, '');
+      const record = await h.client.waitForJob(id, { timeoutMs: 20_000 });
+      expect(record.state).toBe('succeeded');
+      expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
+      expect((await logLines(h.client, id)).at(-1)).toBe('system:[kingly] the command exited; stopping processes it left running');
+      for (const [i, other] of others.entries()) {
+        expect((await h.client.getJob(other)).state).toBe('running');
+        expect(pidsWithEnv('KINGLY_JOB_ID', other)).toEqual(theirs[i]);
+        await h.client.cancel(other, { graceMs: 500 });
+      }
+    } finally {
+      dir.remove();
+    }
   });
 
   it('sends the asked signal first', async () => {

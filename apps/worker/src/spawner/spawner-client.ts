@@ -50,6 +50,8 @@ export class Spawner {
   readonly #out = new Map<number, SpawnedProcess>();
   /** Requests not answered yet (no pipes and no error back): how busy this spawner is. */
   #starting = 0;
+  /** Pids of the processes started here whose exit has not been reported yet. */
+  readonly #running = new Set<number>();
   #nextId = 1;
   #dead = false;
 
@@ -74,6 +76,11 @@ export class Spawner {
   /** Spawn requests sent and not answered yet. */
   get starting(): number {
     return this.#starting;
+  }
+
+  /** A process started here that has not exited (as far as this side knows). */
+  isRunning(pid: number): boolean {
+    return this.#running.has(pid);
   }
 
   spawn(file: string, args: readonly string[], cwd: string, env: Record<string, string>): SpawnedProcess {
@@ -101,6 +108,7 @@ export class Spawner {
     switch (message.t) {
       case 'out':
         proc.pid = message.pid;
+        this.#running.add(message.pid);
         if (!handle) return this.#failOne(message.id, proc, 'a pipe of the process did not arrive from the kingly spawner');
         proc.stdout = this.#pipe(proc, handle);
         break;
@@ -112,6 +120,7 @@ export class Spawner {
         proc.emit('spawn');
         break;
       case 'exit':
+        if (proc.pid !== undefined) this.#running.delete(proc.pid);
         this.#done(message.id);
         // What the process wrote before it exited is already in its pipes: let this turn's reads
         // deliver it first, so the job's log has it ahead of anything said about the exit.
@@ -167,6 +176,7 @@ export class Spawner {
 
   #failOne(id: number, proc: SpawnedProcess, why = 'the kingly spawner process is gone'): void {
     if (!proc.spawned) this.#starting -= 1;
+    if (proc.pid !== undefined) this.#running.delete(proc.pid);
     this.#done(id);
     if (proc.pid !== undefined) {
       try {
@@ -219,6 +229,14 @@ export function sharedSpawner(): Spawner {
   }
   turn = (turn + 1) % SPAWNERS_PER_PROCESS;
   return best!;
+}
+
+/**
+ * Whether `pid` is a process a spawner of this worker process started (a job's leader, or a setup
+ * step such as git) and that has not exited yet: it is no one's leftover.
+ */
+export function isRunningSpawn(pid: number): boolean {
+  return pool.some((spawner) => spawner?.isRunning(pid) === true);
 }
 
 /** Forks every spawner of this process now (a Node start each, ~50 ms), not at the first jobs. */
