@@ -105,6 +105,6 @@ export async function leftoverProcesses(
   othersLeader: (pid: number) => boolean = () => false,
 ): Promise<ProcInfo[]> {
   const newest = lastPid();
-  const table = ranMs < NO_WRAP_WITHIN_MS && newest !== undefined && newest >= leaderPid ? readProcsAfter(leaderPid, othersLeader) : await freshProcTable();
+  const table = ranMs < NO_WRAP_WITHIN_MS && newest !== undefined && newest >= leaderPid ? readProcsAfter(leaderPid, othersLeader, newest) : await freshProcTable();
   return (await jobProcesses(table, [{ id: jobId, pgid: leaderPid }], cookies)).get(jobId) ?? [];
 }

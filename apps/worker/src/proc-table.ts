@@ -82,17 +82,32 @@ export async function readProcTable(): Promise<ProcInfo[]> {
   return infos;
 }
 
-/** Processes whose pid is above `pid`: every process started after it, if pids have not wrapped since. */
-export function readProcsAfter(pid: number, skip: (pid: number) => boolean = () => false): ProcInfo[] {
+/** Up to this many pids above the leader's, opening each /proc/<pid>/stat beats listing /proc. */
+const PROBE_LIMIT = 64;
+
+/**
+ * Processes whose pid is above `pid` (every process started after it, if pids have not wrapped
+ * since), but those `skip` names. With `newest` (the last pid handed out) close above `pid`, each
+ * pid between is opened instead of listing /proc; that also reaches threads of those processes,
+ * which share their pgid, session and environment, so a job's processes are found the same.
+ */
+export function readProcsAfter(pid: number, skip: (pid: number) => boolean = () => false, newest?: number): ProcInfo[] {
   const infos: ProcInfo[] = [];
+  const add = (n: number): void => {
+    if (skip(n)) return;
+    const text = readStatText(n);
+    const info = text === undefined ? undefined : parseStat(n, text);
+    if (info !== undefined && !info.zombie) infos.push(info);
+  };
+  if (newest !== undefined && newest >= pid && newest - pid <= PROBE_LIMIT) {
+    for (let n = pid + 1; n <= newest; n += 1) add(n);
+    return infos;
+  }
   for (const entry of readdirSync('/proc')) {
     const c = entry.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const n = Number(entry);
-    if (n <= pid || skip(n)) continue;
-    const text = readStatText(n);
-    const info = text === undefined ? undefined : parseStat(n, text);
-    if (info !== undefined && !info.zombie) infos.push(info);
+    if (n > pid) add(n);
   }
   return infos;
 }
