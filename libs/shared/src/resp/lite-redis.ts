@@ -40,6 +40,8 @@ export class LiteRedis implements StatusRedis {
   }
 
   #next(): Waiter | undefined {
+    // A reply nobody waits for (none is expected without pub/sub) must not shift the queue.
+    if (this.#head >= this.#waiters.length) return undefined;
     const waiter = this.#waiters[this.#head];
     this.#head += 1;
     if (this.#head === this.#waiters.length) {
