@@ -62,6 +62,19 @@ export async function readProc(pid: number): Promise<ProcInfo | undefined> {
   return text === undefined ? undefined : parseStat(pid, text);
 }
 
+/** A process that exists and is not a zombie, as its stat line says; otherwise undefined. */
+function liveProc(pid: number): ProcInfo | undefined {
+  const text = readStatText(pid);
+  const info = text === undefined ? undefined : parseStat(pid, text);
+  return info === undefined || info.zombie ? undefined : info;
+}
+
+/** A /proc entry named by a pid (its name starts with a digit). */
+const isPidEntry = (entry: string): boolean => {
+  const c = entry.charCodeAt(0);
+  return c >= 48 && c <= 57;
+};
+
 /** Processes read between two turns of the event loop, so a huge table never blocks it for long. */
 const TABLE_CHUNK = 256;
 
@@ -71,13 +84,10 @@ export async function readProcTable(): Promise<ProcInfo[]> {
   const infos: ProcInfo[] = [];
   let read = 0;
   for (const entry of entries) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
+    if (!isPidEntry(entry)) continue;
     if (++read % TABLE_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
-    const pid = Number(entry);
-    const text = readStatText(pid);
-    const info = text === undefined ? undefined : parseStat(pid, text);
-    if (info !== undefined && !info.zombie) infos.push(info);
+    const info = liveProc(Number(entry));
+    if (info !== undefined) infos.push(info);
   }
   return infos;
 }
@@ -94,18 +104,15 @@ const PROBE_LIMIT = 64;
 export function readProcsAfter(pid: number, skip: (pid: number) => boolean = () => false, newest?: number): ProcInfo[] {
   const infos: ProcInfo[] = [];
   const add = (n: number): void => {
-    if (skip(n)) return;
-    const text = readStatText(n);
-    const info = text === undefined ? undefined : parseStat(n, text);
-    if (info !== undefined && !info.zombie) infos.push(info);
+    const info = skip(n) ? undefined : liveProc(n);
+    if (info !== undefined) infos.push(info);
   };
   if (newest !== undefined && newest >= pid && newest - pid <= PROBE_LIMIT) {
     for (let n = pid + 1; n <= newest; n += 1) add(n);
     return infos;
   }
   for (const entry of readdirSync('/proc')) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
+    if (!isPidEntry(entry)) continue;
     const n = Number(entry);
     if (n > pid) add(n);
   }
