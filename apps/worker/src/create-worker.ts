@@ -10,7 +10,6 @@ import { Reaper } from './reaper.js';
 import { Sampler } from './sampler.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { startWorktreeCleanup } from './worktree/index.js';
-import { startSpawners } from './spawner/spawner-client.js';
 
 /** A running worker. `close()` stops taking jobs and ends the running ones within the grace period. */
 export interface KinglyWorker {
@@ -27,8 +26,6 @@ const GROUP_RETRY_MS = 300;
 /** Connects, registers the heartbeat and starts taking jobs. */
 export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> {
   const options = resolveWorkerOptions(input);
-  // The spawners start now (a Node start each, ~50 ms), not with the first jobs.
-  startSpawners();
   const keys = createKeys(options.prefix);
   const [redis, logsRedis, bullRedis] = await Promise.all([
     connectRedis(options.redisUrl),

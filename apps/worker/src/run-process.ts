@@ -6,8 +6,7 @@ import { LineSplitter } from './line-splitter.js';
 import type { LogPublisher } from './log-publisher.js';
 import { readProc } from './proc-table.js';
 import type { RunningJob } from './running-job.js';
-import { checkCwd, spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
-import { isRunningSpawn } from './spawner/spawner-client.js';
+import { checkCwd, isRunningSpawn, spawnCommand, SpawnError, type SpawnedProcess } from './spawn.js';
 
 /** How long leftover processes of a finished leader get between SIGTERM and SIGKILL. */
 const LEFTOVER_GRACE_MS = 2000;
@@ -47,7 +46,7 @@ export async function startProcess(
     const exit = await exited;
     await running.stopped;
     // The leader is gone; anything it left (in its group, or escaped with the job's cookie) would be orphaned.
-    // Processes the spawners started and that still run are other jobs' leaders: not ours to read.
+    // Processes this worker started and that still run are other jobs' leaders: not ours to read.
     if (!running.stopOutcome && (await leftoverProcesses(running.id, pid, Date.now() - spawnedAt, cookies, isRunningSpawn)).length > 0) {
       publisher.push('system', '[kingly] the command exited; stopping processes it left running');
       await killJobProcesses(running.id, pid, { graceMs: LEFTOVER_GRACE_MS });
@@ -79,8 +78,7 @@ function pipeOutput(child: SpawnedProcess, publisher: LogPublisher): Promise<voi
       }
     });
     return new Promise<void>((resolve) => {
-      // An empty pipe can reach its end before the process is reported started (its two pipes
-      // arrive from the spawner one message apart): then there is nothing left to wait for.
+      // A pipe that closed already has nothing left to wait for.
       if (stream.closed) return resolve();
       stream.once('close', () => {
         splitter.flush();

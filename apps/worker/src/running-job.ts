@@ -87,7 +87,8 @@ export class RunningJob {
 
   /**
    * The command's process exists (pgid = its pid). A stop that came while it was being started
-   * (the spawn is a round trip to the spawner process) found nothing to kill: it kills this one now.
+   * (between spawn() and its 'spawn' event, or during a worktree setup step) found nothing to kill:
+   * it kills this one now.
    */
   attach(pgid: number): void {
     this.pgid = pgid;

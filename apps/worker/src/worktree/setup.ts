@@ -41,7 +41,12 @@ export async function copyIntoWorktree(mainCheckout: string | undefined, worktre
 export async function runSetup(commands: readonly string[], cwd: string, env: Record<string, string>, log: Log, onProcess: (pid: number) => void = () => {}): Promise<void> {
   for (const command of commands) {
     log(`[kingly] setup: ${command}`);
-    const child = spawnInGroup('/bin/sh', ['-c', '--', command], cwd, env);
+    let child;
+    try {
+      child = spawnInGroup('/bin/sh', ['-c', '--', command], cwd, env, ['the command']);
+    } catch (error) {
+      throw new WorktreeError(WorktreeErrorCodes.SETUP_FAILED, `worktree setup '${command}' could not start: ${(error as Error).message}`);
+    }
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
       child.once('error', reject);

@@ -2,14 +2,12 @@ import { once } from 'node:events';
 import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { JobData } from '@kingly/cmd';
-import { isAlive, pidsWithEnv, uniqueName, waitFor } from '@kingly/testing';
+import { pidsWithEnv, uniqueName } from '@kingly/testing';
 import { RunningJob } from '../src/running-job.js';
-import { spawnInGroup, type SpawnedProcess } from '../src/spawn.js';
-import { SPAWNERS_PER_PROCESS } from '../src/spawner/spawner-client.js';
+import { spawnCommand, spawnInGroup, SpawnError, type SpawnedProcess } from '../src/spawn.js';
 
 /** Everything the process wrote on stdout, once it has exited and its pipes closed. */
 async function run(child: SpawnedProcess): Promise<{ stdout: string; code: number | null; signal: string | null }> {
-  await once(child, 'spawn');
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr.resume();
@@ -19,8 +17,8 @@ async function run(child: SpawnedProcess): Promise<{ stdout: string; code: numbe
   return { stdout: Buffer.concat(chunks).toString(), code, signal };
 }
 
-describe('the spawner process', () => {
-  it('hands over every byte of a command that exits at once, stdout apart from stderr', async () => {
+describe('spawnInGroup', () => {
+  it('reads every byte of a command that exits at once, stdout apart from stderr', async () => {
     const lines = 20_000;
     const child = spawnInGroup('/bin/sh', ['-c', `seq 1 ${lines}; echo to-stderr >&2`], '/', {});
     const { stdout, code } = await run(child);
@@ -56,25 +54,23 @@ describe('the spawner process', () => {
     expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
   });
 
-  it('spreads starts that are in flight together over every spawner of the process', async () => {
-    const children = Array.from({ length: 2 * SPAWNERS_PER_PROCESS }, (_, i) => spawnInGroup('/bin/sh', ['-c', `echo ${i}`], '/', {}));
-    expect(new Set(children.map((c) => c.spawnerPid)).size).toBe(SPAWNERS_PER_PROCESS);
-    expect((await Promise.all(children.map(run))).map((r) => r.stdout)).toEqual(children.map((_, i) => `${i}\n`));
-  });
-
-  it('when the spawner is killed, what it started is killed and reported, and the next spawn gets a new one', async () => {
-    const id = uniqueName('spawner-death');
-    const child = spawnInGroup('/bin/sh', ['-c', 'sleep 300'], '/', { KINGLY_JOB_ID: id });
-    await once(child, 'spawn');
-    const spawnerPid = child.spawnerPid!;
-    expect(isAlive(spawnerPid)).toBe(true);
-    const exited = once(child, 'exit');
-    process.kill(spawnerPid, 'SIGKILL');
-    expect(await exited).toEqual([null, 'SIGKILL']);
-    await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', id).length === 0, { message: 'the orphaned job process to be killed' });
-    const next = spawnInGroup('/bin/sh', ['-c', 'echo again'], '/', {});
-    expect((await run(next)).stdout).toBe('again\n');
-    expect(next.spawnerPid).not.toBe(spawnerPid);
-    expect(isAlive(spawnerPid)).toBe(false);
+  it.each([
+    ['a NUL byte in argv', { argv: ['echo', 'a\0b'] }, /^argv\[1\] contains a NUL byte/],
+    ['a NUL byte in the command', { command: 'echo a\0b' }, /^the command contains a NUL byte/],
+    ['a NUL byte in an env value', { command: 'true', env: { SECRET: 's3cr3t\0' } }, /^environment variable SECRET contains a NUL byte/],
+    ['a 1 MiB argument', { argv: ['echo', 'x'.repeat(1 << 20)] }, /^argument too long \(E2BIG\): argv\[1\] is 1048576 bytes/],
+    ['a 1 MiB command', { command: `echo ${'x'.repeat(1 << 20)}` }, /^argument too long \(E2BIG\): the command is 1048581 bytes/],
+    ['a 1 MiB env value', { command: 'true', env: { BIG: 'x'.repeat(1 << 20) } }, /^argument too long \(E2BIG\): environment variable BIG is 1048580 bytes/],
+    ['2.5 MiB in many arguments', { argv: ['echo', ...Array.from({ length: 40 }, () => 'x'.repeat(64 * 1024))] }, /^argument list too long \(E2BIG\)/],
+  ])('refuses %s with a SpawnError naming where, and never the value', (_what, spec, reason) => {
+    let error: unknown;
+    try {
+      spawnCommand(uniqueName('refused'), spec, '/', {}).kill('SIGKILL');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SpawnError);
+    expect((error as Error).message).toMatch(reason);
+    expect((error as Error).message).not.toMatch(/s3cr3t|xxxx/);
   });
 });
