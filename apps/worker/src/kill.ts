@@ -11,8 +11,16 @@ export function signalGroup(pgid: number | null, signal: NodeJS.Signals): void {
   }
 }
 
-function signalAll(procs: readonly ProcInfo[], signal: NodeJS.Signals): void {
+/**
+ * Signals every process of a job exactly once: its group with one kill(-pgid), then each process
+ * outside that group (escaped with setsid, or in a group of its own) by pid. Signalling the group's
+ * members by pid as well would deliver the signal twice whenever the first had been handled by
+ * then, and to a program a second SIGINT means "force quit", not "finish up".
+ */
+function signalJob(pgid: number | null, procs: readonly ProcInfo[], signal: NodeJS.Signals): void {
+  signalGroup(pgid, signal);
   for (const proc of procs) {
+    if (pgid !== null && proc.pgid === pgid) continue;
     try {
       process.kill(proc.pid, signal);
     } catch {
@@ -48,12 +56,10 @@ export async function killJobProcesses(jobId: string, pgid: number | null, optio
   const signal = options.signal ?? 'SIGTERM';
   const cookies = new CookieCache();
   const first = await snapshotJob(jobId, pgid, cookies);
-  signalGroup(pgid, signal);
-  signalAll(first, signal);
+  signalJob(pgid, first, signal);
   if (first.length === 0) return 0;
   const left = signal === 'SIGKILL' ? first : await survivors(jobId, pgid, cookies, options.graceMs ?? 5000);
   if (left.length === 0) return 0;
-  signalGroup(pgid, 'SIGKILL');
-  signalAll(left, 'SIGKILL');
+  signalJob(pgid, left, 'SIGKILL');
   return (await survivors(jobId, pgid, cookies, 3000)).length;
 }
