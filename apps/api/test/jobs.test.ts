@@ -106,7 +106,7 @@ describe('jobs routes', () => {
       ['a nested field out of range', { command: 'true', limits: { timeoutMs: -5 } }, /^limits\.timeoutMs: must be > 0, got -5$/],
       ['neither command nor argv', { name: 'x' }, /^command: give exactly one of command/],
       ['both command and argv', { command: 'a', argv: ['b'] }, /^command: give exactly one of command/],
-      ['a relative cwd', { command: 'true', cwd: 'relative/dir' }, /cwd must be an absolute path, got 'relative\/dir'/],
+      ['a relative cwd', { command: 'true', cwd: 'relative/dir' }, /^cwd: must be an absolute path, got 'relative\/dir'$/],
       ['a bad env name, without its value', { command: 'true', env: { 'BAD-NAME': 'secret-value' } }, /^env: has a key that is not allowed: 'BAD-NAME'$/],
       ['an array body', [1, 2], /^body: must be object/],
     ])('400 naming the field for %s', async (_label, body, message) => {

@@ -17,6 +17,8 @@ export * from './record-hash.js';
 export * from './event-fields.js';
 export * from './schemas/job-state.js';
 export * from './schemas/job-spec.js';
+export * from './schemas/spec-text.js';
+export * from './schemas/spec-issue.js';
 export * from './schemas/job-record.js';
 export * from './schemas/outcome.js';
 export * from './schemas/log-entry.js';

@@ -3,6 +3,7 @@ import { RESERVED_QUEUE_NAMES } from '../keys.js';
 import { EVENTS_MAXLEN, FINISHED_TTL_SECONDS } from '../finish-job.js';
 import { newJobId } from '../ids.js';
 import { displayCommand, jobSpecSchema, type JobData, type JobSpec } from '../schemas/job-spec.js';
+import { describeSpecIssue } from '../schemas/spec-issue.js';
 import { BULL_JOB_DEFAULTS, type ClientContext } from './context.js';
 
 export interface EnqueueOptions {
@@ -10,19 +11,12 @@ export interface EnqueueOptions {
   readonly queue?: string;
 }
 
-/** Validates a spec at the edge, naming the field that is wrong. */
+/** Validates a spec at the edge, naming the field that is wrong (`name`, `argv[2]`, `env.FOO`). */
 export function parseSpec(spec: unknown, index?: number): JobSpec {
   const parsed = jobSpecSchema.safeParse(spec);
-  if (parsed.success) {
-    if (parsed.data.cwd !== undefined && !parsed.data.cwd.startsWith('/')) {
-      throw new KinglyError(ErrorCodes.BAD_INPUT, `cwd must be an absolute path, got '${parsed.data.cwd}'`);
-    }
-    return parsed.data;
-  }
-  const issue = parsed.error.issues[0]!;
+  if (parsed.success) return parsed.data;
   const where = index === undefined ? '' : `job ${index}: `;
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'spec';
-  throw new KinglyError(ErrorCodes.BAD_INPUT, `${where}${field}: ${issue.message}`);
+  throw new KinglyError(ErrorCodes.BAD_INPUT, `${where}${describeSpecIssue(parsed.error.issues[0]!)}`);
 }
 
 export function validateQueueName(queue: string): string {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { checkBranchName, checkRepo, checkRevision, redactRepo } from '../git-names.js';
+import {
+  checkText, ENV_NAME, execBytes, MAX_ARG_BYTES, MAX_ARGV_ENV_TOTAL_BYTES, MAX_LABEL_CHARS, MAX_PATH_BYTES, MAX_TAG_CHARS, MAX_TAGS,
+} from './spec-text.js';
 
 /** Resource limits of one job; the worker kills the whole tree when one is passed. */
 export const runLimitsSchema = z
@@ -11,14 +14,30 @@ export const runLimitsSchema = z
   })
   .strict();
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+const envName = z.string().regex(ENV_NAME, 'an environment variable name');
 
-/** A string field checked by a function that says why a value is wrong. */
+/** A string with no NUL, well-formed (no lone surrogate) and at most `maxBytes` of UTF-8: see checkText. */
+const text = (maxBytes = Infinity) =>
+  z.string().superRefine((value, ctx) => {
+    const why = checkText(value, maxBytes);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+  });
+
+/** A label people read: text of 1 to `max` characters. */
+const label = (max: number) => text().min(1, 'is empty').max(max, `is longer than ${max} characters`);
+
+/** A string field checked by a function that says why a value is wrong (after the text checks). */
 const checked = (what: string, check: (value: string) => string | undefined, show: (value: string) => string = (v) => v) =>
   z.string().superRefine((value, ctx) => {
-    const why = check(value);
-    if (why !== undefined) ctx.addIssue({ code: 'custom', message: `expected ${what}, got '${show(value)}': ${why}` });
+    const bad = checkText(value, MAX_PATH_BYTES);
+    const why = bad ?? check(value);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: bad ?? `expected ${what}, got '${show(value)}': ${why}` });
   });
+
+const absolutePath = z.string().superRefine((value, ctx) => {
+  const why = checkText(value, MAX_PATH_BYTES) ?? (value.startsWith('/') ? undefined : `must be an absolute path, got '${value.slice(0, 200)}'`);
+  if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+});
 
 const relativeSubdir = (value: string): string | undefined =>
   value.startsWith('/') || value.split('/').includes('..') ? "it must be relative and stay inside the checkout (no '..')" : undefined;
@@ -57,19 +76,19 @@ const tcpPort = z.number().int().min(1).max(65_535);
 export const jobSpecSchema = z
   .object({
     /** Shell command, run with `sh -c`. Exactly one of `command` and `argv`. */
-    command: z.string().min(1).optional(),
+    command: text(MAX_ARG_BYTES).min(1).optional(),
     /** Program and arguments, run without a shell. Exactly one of `command` and `argv`. */
-    argv: z.array(z.string()).min(1).optional(),
+    argv: z.array(text(MAX_ARG_BYTES)).min(1).optional(),
     /** Absolute working directory. @default the worker's current directory */
-    cwd: z.string().min(1).optional(),
+    cwd: absolutePath.optional(),
     /** Extra environment, merged over the worker's. @default {} */
-    env: z.record(envName, z.string()).optional(),
+    env: z.record(envName, text(MAX_ARG_BYTES)).optional(),
     /** A label for people. @default the command */
-    name: z.string().min(1).max(200).optional(),
+    name: label(MAX_LABEL_CHARS).optional(),
     /** Group id shared by jobs started together. @default undefined */
-    group: z.string().min(1).max(200).optional(),
+    group: label(MAX_LABEL_CHARS).optional(),
     /** Free-form tags. @default [] */
-    tags: z.array(z.string().min(1).max(100)).max(50).optional(),
+    tags: z.array(label(MAX_TAG_CHARS)).max(MAX_TAGS, `has more than ${MAX_TAGS} tags`).optional(),
     /** Limits; see RunLimits. @default {} */
     limits: runLimitsSchema.optional(),
     /** How many times to run the job in all when it fails or its worker is lost. @default 1 */
@@ -86,6 +105,7 @@ export const jobSpecSchema = z
     worktree: worktreeSpecSchema.optional(),
   })
   .strict()
+  .superRefine(checkExecSize)
   .refine((spec) => (spec.command === undefined) !== (spec.argv === undefined), {
     message: 'give exactly one of command (a shell string) or argv (an array)',
     path: ['command'],
@@ -102,6 +122,25 @@ export const jobSpecSchema = z
     message: 'give cwd or worktree, not both (use worktree.subdir for a directory inside the checkout)',
     path: ['cwd'],
   });
+
+/** What exec is handed must fit: each env entry as one string, and everything together. */
+function checkExecSize(spec: { command?: string; argv?: string[]; env?: Record<string, string> }, ctx: z.RefinementCtx): void {
+  let total = 0;
+  if (spec.command !== undefined) total += execBytes(spec.command);
+  for (const item of spec.argv ?? []) total += execBytes(item);
+  for (const [name, value] of Object.entries(spec.env ?? {})) {
+    const entry = execBytes(`${name}=${value}`);
+    total += entry;
+    if (entry - 9 > MAX_ARG_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['env', name], message: `is ${entry - 9} bytes as NAME=value; the limit is ${MAX_ARG_BYTES}` });
+      return;
+    }
+  }
+  if (total > MAX_ARGV_ENV_TOTAL_BYTES) {
+    const field = spec.argv !== undefined ? 'argv' : spec.env !== undefined && Object.keys(spec.env).length > 0 ? 'env' : 'command';
+    ctx.addIssue({ code: 'custom', path: [field], message: `command, argv and env take ${total} bytes together (with exec's NUL and pointer per string); the limit is ${MAX_ARGV_ENV_TOTAL_BYTES}` });
+  }
+}
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type RunLimits = z.infer<typeof runLimitsSchema>;
