@@ -1,11 +1,18 @@
 import type { Redis } from 'ioredis';
-import { LOG_FIELDS, STREAM_CODES, type LogStream } from '@kingly/cmd';
+import { formatBytes, LOG_FIELDS, STREAM_CODES, type LogStream } from '@kingly/cmd';
 
 export interface LogPublisherOptions {
   /** Lines kept in the stream (MAXLEN ~); past it a system line says output was cut. @default 100000 */
   readonly maxLines?: number;
+  /**
+   * Bytes of line text kept in the stream (UTF-8, about: trimming drops whole stream nodes); past
+   * it a system line says output was cut. @default 67108864 (64 MiB)
+   */
+  readonly maxBytes?: number;
   /** Send a batch once this many lines wait. @default 500 */
   readonly batchLines?: number;
+  /** Send a batch once this many bytes of line text wait (bounds one script call). @default 1048576 */
+  readonly batchBytes?: number;
   /** Send waiting lines at least this often. @default 25 */
   readonly flushMs?: number;
   /** Batches in flight before the producer is asked to pause. @default 4 */
@@ -13,26 +20,25 @@ export interface LogPublisherOptions {
 }
 
 // Adds a batch of lines to a log stream, one entry per line, exactly as one XADD per line would.
-// ARGV: stream field, line field, how many lines go in untrimmed, MAXLEN for the rest, the
-// truncation notice to add before the first trimmed line ('' for none), the system stream code,
-// then (stream code, line) pairs. One command per batch instead of one per line: on a chatty job
-// the per-command cost on both sides (a Command object, its promise and its reply in the worker,
-// parsing in Redis) was most of the work, and the garbage it made grew the worker's heap.
+// ARGV: stream field, line field, how many lines go in before the truncation notice, how many
+// entries to keep after the batch (XTRIM MAXLEN ~; 0 for no trim), the truncation notice ('' for
+// none), the system stream code, then (stream code, line) pairs. One command per batch instead of
+// one per line: on a chatty job the per-command cost on both sides (a Command object, its promise
+// and its reply in the worker, parsing in Redis) was most of the work. The worker counts what to
+// keep (it knows every line's size); Redis only trims.
 const XADD_BATCH = `
 local sf, lf = ARGV[1], ARGV[2]
 local plain = tonumber(ARGV[3])
+local keep = tonumber(ARGV[4])
 local n = 0
 for i = 7, #ARGV, 2 do
-  if n < plain then
-    redis.call('XADD', KEYS[1], '*', sf, ARGV[i], lf, ARGV[i + 1])
-  else
-    if n == plain and ARGV[5] ~= '' then
-      redis.call('XADD', KEYS[1], '*', sf, ARGV[6], lf, ARGV[5])
-    end
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', sf, ARGV[i], lf, ARGV[i + 1])
+  if n == plain and ARGV[5] ~= '' then
+    redis.call('XADD', KEYS[1], '*', sf, ARGV[6], lf, ARGV[5])
   end
+  redis.call('XADD', KEYS[1], '*', sf, ARGV[i], lf, ARGV[i + 1])
   n = n + 1
 end
+if keep > 0 then redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', keep) end
 if ARGV[5] ~= '' and plain < n then n = n + 1 end
 redis.call('HINCRBY', KEYS[2], 'logLines', n)
 return n
@@ -48,15 +54,26 @@ export class LogPublisher {
   readonly #key: string;
   readonly #statsKey: string;
   readonly #maxLines: number;
+  readonly #maxBytes: number;
   readonly #batchLines: number;
+  readonly #batchBytes: number;
   readonly #flushMs: number;
   readonly #maxInFlight: number;
   /** Waiting lines as flat (stream code, line) pairs: no array per line. */
   #batch: string[] = [];
+  /** UTF-8 size of each waiting line. */
+  #batchSizes: number[] = [];
+  #waitingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #inFlight = 0;
   #written = 0;
-  #truncatedNoticeSent = false;
+  #writtenBytes = 0;
+  /** Which cap was passed first, once one was: from then on every batch trims the stream. */
+  #truncatedBy: 'lines' | 'bytes' | undefined;
+  /** Sizes of the entries the stream keeps, oldest first from #keptHead: what the next trim keeps. */
+  #kept: number[] = [];
+  #keptHead = 0;
+  #keptBytes = 0;
   #lastSend: Promise<unknown> = Promise.resolve();
   #error: unknown;
   #drainWaiters: Array<() => void> = [];
@@ -70,7 +87,9 @@ export class LogPublisher {
     this.#key = key;
     this.#statsKey = statsKey;
     this.#maxLines = options.maxLines ?? 100_000;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#batchLines = options.batchLines ?? 500;
+    this.#batchBytes = options.batchBytes ?? 1024 * 1024;
     this.#flushMs = options.flushMs ?? 25;
     this.#maxInFlight = options.maxInFlight ?? 4;
   }
@@ -80,9 +99,15 @@ export class LogPublisher {
     return this.#written + this.#batch.length / 2;
   }
 
-  /** Lines kept in the stream at most (MAXLEN ~). */
-  get maxLines(): number {
-    return this.#maxLines;
+  /**
+   * The closing notice when output was cut, else undefined: the notice written when a cap was
+   * passed is trimmed away with the old lines, so it is said again last.
+   */
+  get truncationSummary(): string | undefined {
+    const bytes = this.#writtenBytes + this.#waitingBytes;
+    if (this.lineCount > this.#maxLines) return `[kingly] the job wrote ${this.lineCount} lines; only the last ~${this.#maxLines} are kept`;
+    if (bytes > this.#maxBytes) return `[kingly] the job wrote ${formatBytes(bytes)} of output lines; only the last ~${formatBytes(this.#maxBytes)} are kept`;
+    return undefined;
   }
 
   get backlogged(): boolean {
@@ -90,8 +115,11 @@ export class LogPublisher {
   }
 
   push(stream: LogStream, line: string): void {
+    const size = Buffer.byteLength(line);
     this.#batch.push(STREAM_CODES[stream], line);
-    if (this.#batch.length >= this.#batchLines * 2) this.#send();
+    this.#batchSizes.push(size);
+    this.#waitingBytes += size;
+    if (this.#batch.length >= this.#batchLines * 2 || this.#waitingBytes >= this.#batchBytes) this.#send();
     else this.#timer ??= setTimeout(() => this.#send(), this.#flushMs);
   }
 
@@ -113,20 +141,33 @@ export class LogPublisher {
     this.#timer = undefined;
     if (this.#batch.length === 0) return;
     const pairs = this.#batch;
+    const sizes = this.#batchSizes;
     this.#batch = [];
-    const lines = pairs.length / 2;
-    // Lines up to maxLines go in untrimmed; past it each XADD trims (MAXLEN ~), after a notice.
-    const plain = Math.max(0, Math.min(lines, this.#maxLines - this.#written));
-    this.#written += lines;
+    this.#batchSizes = [];
+    this.#waitingBytes = 0;
+    // Lines go in untrimmed until a cap is passed; from there each batch ends with a trim to what
+    // the caps allow, after a notice at the first line over.
+    let plain = sizes.length;
     let notice = '';
-    if (plain < lines && !this.#truncatedNoticeSent) {
-      this.#truncatedNoticeSent = true;
-      notice = `[kingly] output passed ${this.#maxLines} lines: only the last ~${this.#maxLines} are kept`;
+    for (let i = 0; i < sizes.length; i += 1) {
+      this.#written += 1;
+      this.#writtenBytes += sizes[i]!;
+      if (!this.#truncatedBy && (this.#written > this.#maxLines || this.#writtenBytes > this.#maxBytes)) {
+        this.#truncatedBy = this.#written > this.#maxLines ? 'lines' : 'bytes';
+        plain = i;
+        notice =
+          this.#truncatedBy === 'lines'
+            ? `[kingly] output passed ${this.#maxLines} lines: only the last ~${this.#maxLines} are kept`
+            : `[kingly] output passed ${formatBytes(this.#maxBytes)}: only the last ~${formatBytes(this.#maxBytes)} are kept`;
+        this.#keep(Buffer.byteLength(notice));
+      }
+      this.#keep(sizes[i]!);
     }
+    const keep = this.#truncatedBy ? this.#trimKept() : 0;
     this.#inFlight += 1;
     // ioredis writes the commands of one connection in order, so batches land in order.
     this.#lastSend = this.#redis
-      .eval(XADD_BATCH, 2, this.#key, this.#statsKey, LOG_FIELDS.stream, LOG_FIELDS.line, plain, this.#maxLines, notice, STREAM_CODES.system, ...pairs)
+      .eval(XADD_BATCH, 2, this.#key, this.#statsKey, LOG_FIELDS.stream, LOG_FIELDS.line, plain, keep, notice, STREAM_CODES.system, ...pairs)
       .catch((error: unknown) => {
         this.#error ??= error;
       })
@@ -138,5 +179,24 @@ export class LogPublisher {
           for (const resolve of waiters) resolve();
         }
       });
+  }
+
+  #keep(size: number): void {
+    this.#kept.push(size);
+    this.#keptBytes += size;
+  }
+
+  /** Drops the oldest kept entries until both caps hold (the newest one stays); returns how many are left. */
+  #trimKept(): number {
+    while (this.#kept.length - this.#keptHead > 1 && (this.#kept.length - this.#keptHead > this.#maxLines || this.#keptBytes > this.#maxBytes)) {
+      this.#keptBytes -= this.#kept[this.#keptHead]!;
+      this.#keptHead += 1;
+    }
+    // Shift the window down now and then rather than per line.
+    if (this.#keptHead > 4096 && this.#keptHead * 2 > this.#kept.length) {
+      this.#kept = this.#kept.slice(this.#keptHead);
+      this.#keptHead = 0;
+    }
+    return this.#kept.length - this.#keptHead;
   }
 }

@@ -43,7 +43,7 @@ const RETRYABLE = new Set<Outcome['state']>(['failed', 'timed-out', 'memory-limi
 export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunResult> {
   const id = job.id!;
   const attempt = job.attemptsMade + 1;
-  const publisher = new LogPublisher(ctx.logsRedis, ctx.keys.logs(id), ctx.keys.stats, { maxLines: ctx.options.maxLogLines });
+  const publisher = new LogPublisher(ctx.logsRedis, ctx.keys.logs(id), ctx.keys.stats, { maxLines: ctx.options.maxLogLines, maxBytes: ctx.options.maxLogBytes });
   const { createdAt, ...spec } = job.data;
   const parsed = jobSpecSchema.safeParse(spec);
   const data: JobData = { ...(parsed.success ? parsed.data : { command: String(spec.command ?? '?') }), createdAt: createdAt ?? job.timestamp };
@@ -115,10 +115,9 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   if (!retry && data.failFast && data.group && outcome.state !== 'succeeded' && outcome.state !== 'cancelled') {
     await cancelRestOfGroup(ctx, id, data.group, publisher);
   }
-  // The notice written when the cap was passed is trimmed away with the old lines: say it again last.
-  if (publisher.lineCount > publisher.maxLines) {
-    publisher.push('system', `[kingly] the job wrote ${publisher.lineCount} lines; only the last ~${publisher.maxLines} are kept`);
-  }
+  // The notice written when a cap was passed is trimmed away with the old lines: say it again last.
+  const truncated = publisher.truncationSummary;
+  if (truncated) publisher.push('system', truncated);
   await publisher.flush();
   if (retry) await recordRetrying(ctx.redis, ctx.keys, final, describe(outcome));
   else await recordFinished(ctx.redis, ctx.keys, final);

@@ -18,6 +18,11 @@ export interface WorkerOptions {
   readonly heartbeatMs?: number;
   /** Lines kept per job log (MAXLEN ~); a system line says when output was cut. @default 100000 */
   readonly maxLogLines?: number;
+  /**
+   * Bytes of output kept per job log (UTF-8 line text, about: whole stream nodes are trimmed); a
+   * system line says when output was cut. @default 67108864 (64 MiB)
+   */
+  readonly maxLogBytes?: number;
   /** How often every running job's process tree is measured, ms (at least 100). @default 1000 */
   readonly sampleIntervalMs?: number;
   /** How often dead workers' jobs are looked for, ms. @default 5000 */
@@ -49,6 +54,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     heartbeatMs: options.heartbeatMs ?? 5000,
     maxLogLines: options.maxLogLines ?? 100_000,
+    maxLogBytes: options.maxLogBytes ?? 64 * 1024 * 1024,
     sampleIntervalMs: Math.max(100, options.sampleIntervalMs ?? 1000),
     reapIntervalMs: options.reapIntervalMs ?? 5000,
     lockDurationMs: options.lockDurationMs ?? 20_000,
