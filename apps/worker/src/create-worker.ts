@@ -56,8 +56,10 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   const worker = new Worker<JobData>(
     options.queue,
     async (job, token) => {
-      const { group, groupConcurrency } = job.data;
-      if (group && groupConcurrency) {
+      // Plain BullMQ data may be anything; runJob refuses what is not a spec (spawn-failed).
+      const { group, groupConcurrency } = (job.data ?? {}) as Partial<JobData>;
+      const capped = typeof group === 'string' && group !== '' && typeof groupConcurrency === 'number' && Number.isInteger(groupConcurrency) && groupConcurrency >= 1;
+      if (capped) {
         // The group is at its cap: put the job back for a moment instead of holding a worker slot.
         if (!(await acquireGroupSlot(redis, keys, group, job.id!, groupConcurrency))) {
           await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
@@ -68,7 +70,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       try {
         result = await runJob(ctx, job);
       } finally {
-        if (group && groupConcurrency) await releaseGroupSlot(redis, keys, group, job.id!);
+        if (capped) await releaseGroupSlot(redis, keys, group, job.id!);
       }
       if (result.record.state === 'succeeded') return { state: 'succeeded', exitCode: 0 };
       const message = result.record.reason ?? `${result.record.state}${result.record.exitCode !== null ? ` (exit code ${result.record.exitCode})` : ''}`;

@@ -61,10 +61,19 @@ export function applyOutcome(record: JobRecord, outcome: Outcome, finishedAt: nu
   };
 }
 
-/** Terminal write (exactly once, see finishJob) and removal from the host's reaping list. */
-export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord): Promise<boolean> {
+/**
+ * Terminal write (exactly once, see finishJob) and removal from the host's reaping list. When the
+ * full record cannot be written, finishJob ends the job with a minimal one; `log` says so.
+ */
+export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord, log: (line: string) => void = () => {}): Promise<boolean> {
+  const onFallback = (error: unknown): void =>
+    log(`kingly could not record the full outcome (${(error as Error)?.message ?? String(error)}); ended it ${record.state} with a minimal record`);
   // Both commands go out together (one round trip); the entry goes whoever finished the job.
-  const [first] = await Promise.all([finishJob(redis, keys, record), record.host ? redis.hdel(keys.running(record.host), record.id) : 0]);
+  const [first] = await Promise.all([
+    finishJob(redis, keys, record, { onFallback }),
+    // Left behind, the entry only costs the reaper a look (the job has ended): never fail for it.
+    record.host ? redis.hdel(keys.running(record.host), record.id).catch((error: unknown) => log(`could not drop its reaping entry: ${String(error)}`)) : 0,
+  ]);
   return first;
 }
 

@@ -4,6 +4,7 @@ import type { JobRecord } from './schemas/job-record.js';
 import { TERMINAL_STATES } from './job-states.js';
 import { recordToHash } from './record-hash.js';
 import { eventFields } from './event-fields.js';
+import { MAX_LABEL_CHARS, safeText } from './schemas/spec-text.js';
 
 /** How long records and logs of finished jobs stay in Redis. */
 export const FINISHED_TTL_SECONDS = 7 * 24 * 3600;
@@ -12,31 +13,76 @@ export const EVENTS_MAXLEN = 100_000;
 
 // Writes the terminal record, the `finished` event and the end-of-log entry at once, unless the
 // job already ended: whoever finishes a job (worker, canceller, reaper) goes through here, so every
-// terminal transition appends exactly one event.
+// terminal transition appends exactly one event. Everything comes as plain ARGV strings (no cjson:
+// its decoder refuses a lone surrogate's escape, which once left jobs running forever), and the
+// state is written last, so a script that fails midway leaves the job open for the fallback.
+// ARGV: ttl, events MAXLEN, terminal states joined by ',', the number n of hash strings, n hash
+// strings (field, value, ...), then the event's fields and values.
 const FINISH_SCRIPT = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state then
-  for _, t in ipairs(cjson.decode(ARGV[4])) do
+  for t in string.gmatch(ARGV[3], '[^,]+') do
     if t == state then return 0 end
   end
 end
-local fields = cjson.decode(ARGV[2])
-for k, v in pairs(fields) do redis.call('HSET', KEYS[1], k, v) end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-local ev = cjson.decode(ARGV[3])
-local flat = {}
-for k, v in pairs(ev) do table.insert(flat, k); table.insert(flat, v) end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(flat))
+local n = tonumber(ARGV[4])
+local final
+for i = 5, 4 + n, 2 do
+  if ARGV[i] == 'state' then final = ARGV[i + 1] else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+local ev = {}
+for i = 5 + n, #ARGV do ev[#ev + 1] = ARGV[i] end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ev))
 redis.call('XADD', KEYS[3], '*', 'end', '1')
 redis.call('EXPIRE', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'state', final)
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
 
+/** Longest text of the fallback's record fields (name, command, reason), in characters. */
+const FALLBACK_TEXT_CHARS = 1000;
+
+export interface FinishJobOptions {
+  /**
+   * Called when the full record could not be written and the job was ended with the minimal
+   * one; the caller logs it. @default undefined (the record's reason says it)
+   */
+  readonly onFallback?: (error: unknown) => void;
+}
+
 /**
  * Records the job's terminal state. Returns false when it had already ended (the first writer
- * wins; the loser must not report a second outcome).
+ * wins; the loser must not report a second outcome). When the full record cannot be written, the
+ * job still ends: a minimal record (state, exit code, times, a reason that says so) goes through
+ * the same transition. Throws only when even that fails.
  */
-export async function finishJob(redis: Redis, keys: KinglyKeys, record: JobRecord): Promise<boolean> {
+export async function finishJob(redis: Redis, keys: KinglyKeys, record: JobRecord, options: FinishJobOptions = {}): Promise<boolean> {
+  try {
+    return await runFinish(redis, keys, record, recordToHash(record));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const why = `kingly could not record the full outcome: ${safeText(message, FALLBACK_TEXT_CHARS)}`;
+    const minimal: JobRecord = {
+      ...record,
+      name: safeText(record.name, MAX_LABEL_CHARS),
+      command: safeText(record.command, FALLBACK_TEXT_CHARS),
+      argv: null,
+      tags: [],
+      reason: record.reason ? `${why} (outcome: ${safeText(record.reason, FALLBACK_TEXT_CHARS)})` : why,
+    };
+    const hash = recordToHash({
+      state: minimal.state, exitCode: minimal.exitCode, signal: minimal.signal, reason: minimal.reason,
+      finishedAt: minimal.finishedAt, durationMs: minimal.durationMs,
+    });
+    const finished = await runFinish(redis, keys, minimal, hash);
+    options.onFallback?.(error);
+    return finished;
+  }
+}
+
+async function runFinish(redis: Redis, keys: KinglyKeys, record: JobRecord, hash: Record<string, string>): Promise<boolean> {
+  const fields = Object.entries(hash).flat();
   const result = await redis.eval(
     FINISH_SCRIPT,
     3,
@@ -44,10 +90,11 @@ export async function finishJob(redis: Redis, keys: KinglyKeys, record: JobRecor
     keys.events,
     keys.logs(record.id),
     String(FINISHED_TTL_SECONDS),
-    JSON.stringify(recordToHash(record)),
-    JSON.stringify(eventFields('finished', record)),
-    JSON.stringify([...TERMINAL_STATES]),
     String(EVENTS_MAXLEN),
+    [...TERMINAL_STATES].join(','),
+    String(fields.length),
+    ...fields,
+    ...Object.entries(eventFields('finished', record)).flat(),
   );
   return result === 1;
 }
