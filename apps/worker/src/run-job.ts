@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  formatDuration, jobSpecSchema, recordFromData,
+  describeSpecIssue, formatDuration, jobSpecSchema, recordFromData, safeText,
   type JobData, type JobRecord, type KinglyClient, type KinglyKeys, type Outcome,
 } from '@kingly/cmd';
 import type { CookieCache } from './job-processes.js';
@@ -44,9 +44,14 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   const id = job.id!;
   const attempt = job.attemptsMade + 1;
   const publisher = new LogPublisher(ctx.logsRedis, ctx.keys.logs(id), ctx.keys.stats, { maxLines: ctx.options.maxLogLines, maxBytes: ctx.options.maxLogBytes });
-  const { createdAt, ...spec } = job.data;
+  // Plain BullMQ data may be anything: a spec the schema refuses still gets a record, built from
+  // text made safe to store and print, and ends spawn-failed naming the field.
+  const { createdAt, ...spec } = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as Partial<JobData>;
   const parsed = jobSpecSchema.safeParse(spec);
-  const data: JobData = { ...(parsed.success ? parsed.data : { command: String(spec.command ?? '?') }), createdAt: createdAt ?? job.timestamp };
+  const data: JobData = {
+    ...(parsed.success ? parsed.data : { command: safeText(spec.command ?? '?', INVALID_SPEC_TEXT_CHARS) }),
+    createdAt: typeof createdAt === 'number' && Number.isFinite(createdAt) ? createdAt : job.timestamp,
+  };
   const base: JobRecord = {
     ...recordFromData(id, job.queueName, data, 'running'),
     host: ctx.options.host,
@@ -59,7 +64,7 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   let outcome: Outcome;
   let record = base;
   if (!parsed.success) {
-    outcome = { state: 'spawn-failed', reason: `invalid job spec: ${parsed.error.issues[0]?.message ?? 'unknown'}` };
+    outcome = { state: 'spawn-failed', reason: `invalid job spec: ${parsed.error.issues[0] ? describeSpecIssue(parsed.error.issues[0]) : 'unknown'}` };
   } else {
     const running = new RunningJob({ id, job, limits: data.limits ?? {}, log: (line) => publisher.push('system', line) });
     ctx.running.set(id, running);
@@ -112,17 +117,30 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   if (outcome.state === 'spawn-failed') publisher.push('system', `[kingly] could not start: ${outcome.reason}`);
   const final = applyOutcome(record, outcome, Date.now());
   const retry = RETRYABLE.has(outcome.state) && attempt < final.attempts;
+  // Nothing before the terminal write may keep it from happening: a step that fails is logged and
+  // the job still ends.
+  const step = async (what: string, run: () => Promise<unknown>): Promise<void> => {
+    try {
+      await run();
+    } catch (error) {
+      ctx.options.log(`kingly worker: job ${id}: ${what} failed: ${(error as Error)?.stack ?? String(error)}`);
+    }
+  };
   if (!retry && data.failFast && data.group && outcome.state !== 'succeeded' && outcome.state !== 'cancelled') {
-    await cancelRestOfGroup(ctx, id, data.group, publisher);
+    const group = data.group;
+    await step('fail-fast cancel of its group', () => cancelRestOfGroup(ctx, id, group, publisher));
   }
   // The notice written when a cap was passed is trimmed away with the old lines: say it again last.
   const truncated = publisher.truncationSummary;
   if (truncated) publisher.push('system', truncated);
-  await publisher.flush();
+  await step('writing its last log lines', () => publisher.flush());
   if (retry) await recordRetrying(ctx.redis, ctx.keys, final, describe(outcome));
-  else await recordFinished(ctx.redis, ctx.keys, final);
+  else await recordFinished(ctx.redis, ctx.keys, final, (line) => ctx.options.log(`kingly worker: job ${id}: ${line}`));
   return { record: final, retry };
 }
+
+/** Longest command kept on the record of a spec the schema refused, in characters. */
+const INVALID_SPEC_TEXT_CHARS = 1000;
 
 /** Starts the command, and again while its restart policy says so. */
 async function runProcesses(

@@ -3,6 +3,7 @@ import { ErrorCodes, KinglyError } from '../errors.js';
 import { CANCEL_FIELD, type KillMessage } from '../control.js';
 import { finishJob } from '../finish-job.js';
 import { specToHash } from '../record-hash.js';
+import { LOG_FIELDS } from '../schemas/log-entry.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData } from '../schemas/job-spec.js';
 import { isTerminalState } from '../schemas/job-state.js';
@@ -69,16 +70,35 @@ export async function cancelJob(ctx: ClientContext, id: string, options: CancelO
   if (current.workerId) {
     const message: KillMessage = { type: 'kill', jobId: id, signal, graceMs };
     const receivers = await redis.publish(ctx.keys.control(current.workerId), JSON.stringify(message));
-    if (receivers === 0) {
-      const alive = (await listWorkers(ctx)).some((w) => w.id === current.workerId && w.alive);
-      if (!alive) {
-        throw new KinglyError(ErrorCodes.WORKER_GONE, `job ${id} belongs to worker ${current.workerId}, which is gone`, {
-          hint: 'the job will be marked worker-lost when its heartbeat expires (or start a worker on that host to reap it)',
-        });
-      }
+    // Nobody listens on its channel and its heartbeat expired (the reaper's test): nobody will end
+    // the job, so this does, through the same transition.
+    if (receivers === 0 && !(await listWorkers(ctx)).some((w) => w.id === current.workerId && w.alive)) {
+      return { record: await endOrphan(ctx, current), action: 'killed' };
     }
   }
   if (options.wait === false) return { record: current, action: 'requested' };
   const [final] = await waitForJobs(ctx, [id], { timeoutMs: graceMs + (options.extraWaitMs ?? 15_000) });
   return { record: final!, action: 'killed' };
+}
+
+/**
+ * Ends a job whose worker is gone as `worker-lost` (its outcome is unknown: nobody saw it exit).
+ * The host's reaping entry stays, so a worker that starts there kills what the job left running.
+ */
+async function endOrphan(ctx: ClientContext, record: JobRecord): Promise<JobRecord> {
+  const redis = await ctx.redis();
+  const now = Date.now();
+  const host = record.host ?? 'its host';
+  const reason = `cancel requested, but worker ${record.workerId} is gone (no heartbeat): ended without seeing it exit; a worker starting on ${host} kills any process it left`;
+  const final: JobRecord = {
+    ...record,
+    state: 'worker-lost',
+    reason,
+    finishedAt: new Date(now).toISOString(),
+    durationMs: record.startedAt ? now - Date.parse(record.startedAt) : null,
+  };
+  if (record.group) await redis.srem(ctx.keys.groupSlots(record.group), record.id);
+  await redis.xadd(ctx.keys.logs(record.id), '*', LOG_FIELDS.stream, 's', LOG_FIELDS.line, `[kingly] ${reason}; the job is marked worker-lost`);
+  await finishJob(redis, ctx.keys, final);
+  return getJob(ctx, record.id);
 }
