@@ -27,6 +27,9 @@ describe('usage errors exit 2 with one line and a hint', () => {
     [['wait', '--timeout', 'soon', 'x'], "--timeout must be a duration like 500ms, 30s, 10m or 2h, got 'soon'", 'kingly wait --help'],
     [['worker', '--concurrency', '0'], "'--concurrency <n>' argument '0' is invalid", 'kingly worker --help'],
     [['--redis-url', 'http://x', 'jobs'], "argument 'http://x' is invalid", 'kingly --help'],
+    // The job spec's limits (libs/shared/src/schemas/spec-text.ts), named by field.
+    [['run', '--name', 'n'.repeat(300), 'true'], 'name: is longer than 200 characters', 'kingly run --help'],
+    [['run', '--', 'echo', 'x'.repeat(70_000), 'y'.repeat(70_000)], 'command: is 140006 bytes; the limit is 131071', 'kingly run --help'],
   ])('kingly %j', async (args, message, hint) => {
     const result = await kingly(args, env);
     expect(result.exitCode).toBe(2);
