@@ -6,11 +6,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { KinglyClient } from '@kingly/cmd';
 import { SessionSigner } from './auth/credentials.js';
-import { installAuthGuard, type FailureCounter } from './auth/guard.js';
+import { installAuthGuard } from './auth/guard.js';
 import { registerLoginRoutes } from './auth/login.js';
 import { registerBoard } from './board/register.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
+import { installHostCheck } from './auth/host-check.js';
 import { SampleFeed } from './live/samples.js';
 import { WorkerFeed } from './live/workers.js';
 import { resolveApiOptions, type ApiOptions } from './options.js';
@@ -23,6 +24,7 @@ import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerPageRoutes } from './routes/page.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerWorkerRoutes } from './routes/workers.js';
+import { installEscapeCheck } from './url-escapes.js';
 import { installValidation } from './validation.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -38,32 +40,31 @@ function loggerOption(logger: FastifyServerOptions['logger']): FastifyServerOpti
 
 /**
  * Builds the kingly API: routes under /api, /metrics, /healthz, Bull Board at /board, the live
- * page at /, OpenAPI at /docs, auth when a token is set. Never listens (see startApiServer);
- * `app.close()` releases everything it opened.
+ * page at /, OpenAPI at /docs; a token is required (E_BAD_INPUT without one). Never listens (see
+ * startApiServer); `app.close()` releases everything it opened.
  */
 export async function buildApp(input: ApiOptions): Promise<FastifyInstance> {
   const options = resolveApiOptions(input);
-  const app = Fastify({ logger: loggerOption(options.logger), bodyLimit: options.bodyLimit, return503OnClosing: true });
+  const app = Fastify({
+    logger: loggerOption(options.logger),
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    frameworkErrors: frameworkErrors(options.bodyLimit),
+  });
   installErrorHandling(app, options.bodyLimit);
   installValidation(app);
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  // In this order: the Host first (DNS rebinding), then malformed URLs, then credentials.
+  installHostCheck(app, options.allowedHosts);
+  installEscapeCheck(app);
   await app.register(cookie);
-
-  let failures: FailureCounter | undefined;
-  const sessions = options.token ? new SessionSigner(options.token, options.sessionSecret, options.sessionTtlMs) : undefined;
-  if (options.token && sessions) {
-    await app.register(rateLimit, { global: false });
-    failures = installAuthGuard(app, {
-      token: options.token,
-      sessions,
-      failureLimit: options.authFailureLimit,
-      failureWindowMs: options.authFailureWindowMs,
-    });
-  } else {
-    app.log.warn('kingly api: no token set, so anyone who can reach this address can use it');
-  }
+  await app.register(rateLimit, { global: false });
+  const sessions = new SessionSigner(options.token, options.sessionSecret, options.sessionTtlMs);
+  const failures = installAuthGuard(app, {
+    token: options.token,
+    sessions,
+    failureLimit: options.authFailureLimit,
+    failureWindowMs: options.authFailureWindowMs,
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -92,7 +93,7 @@ export async function buildApp(input: ApiOptions): Promise<FastifyInstance> {
   });
 
   const pages = loadPageFiles();
-  registerLoginRoutes(app, { token: options.token, sessions, failures, template: pages.get('login.html')! });
+  await registerLoginRoutes(app, { token: options.token, sessions, failures, template: pages.get('login.html')! });
   registerHealthRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerLogRoutes(app, ctx);

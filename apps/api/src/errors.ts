@@ -59,6 +59,8 @@ const FASTIFY_ERRORS: Record<string, (error: FastifyError) => [ErrorCode | ApiEr
   FST_ERR_CTP_INVALID_JSON_BODY: () => [ErrorCodes.BAD_INPUT, 'body: not valid JSON'],
   FST_ERR_CTP_EMPTY_JSON_BODY: () => [ErrorCodes.BAD_INPUT, "body: empty, but Content-Type is 'application/json'"],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => [ApiErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'body: send application/json'],
+  // The router could not decode the path (see frameworkErrors in app.ts).
+  FST_ERR_BAD_URL: () => [ErrorCodes.BAD_INPUT, 'path: malformed percent-escape (each % must start a %XX escape of UTF-8)'],
 };
 
 /**
@@ -74,6 +76,8 @@ export function errorBodyFor(error: unknown, bodyLimit: number): { body: ErrorBo
     const limit = code === ApiErrorCodes.BODY_TOO_LARGE ? ` (the limit is ${bodyLimit} bytes)` : '';
     return { body: makeErrorBody(code, `${message}${limit}`), internal: false };
   }
+  // decodeURIComponent on something from the URL, wherever it happened.
+  if (error instanceof URIError) return { body: makeErrorBody(ErrorCodes.BAD_INPUT, `URL: ${error.message}`), internal: false };
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     const code =
@@ -93,6 +97,13 @@ export function errorBodyFor(error: unknown, bodyLimit: number): { body: ErrorBo
 export function sendError(reply: FastifyReply, body: ErrorBody): FastifyReply {
   return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
 }
+
+/** Fastify's `frameworkErrors`: errors raised before routing (a path that does not decode), in kingly's shape. */
+export const frameworkErrors =
+  (bodyLimit: number) =>
+  (error: FastifyError, _request: unknown, reply: FastifyReply): void => {
+    void sendError(reply, errorBodyFor(error, bodyLimit).body);
+  };
 
 /** Installs the one error handler and the not-found handler. */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyServerOptions } from 'fastify';
-import type { KinglyClient } from '@kingly/cmd';
+import { badInput, type KinglyClient } from '@kingly/cmd';
 
 /** How the API app is built. Every field but redisUrl has a default. */
 export interface ApiOptions {
@@ -11,10 +11,16 @@ export interface ApiOptions {
   /** Prefix of every Redis key. @default "kingly" */
   readonly prefix?: string;
   /**
-   * Bearer token every route but /healthz and /login needs. Unset turns auth off, which
-   * `startApiServer` allows on a loopback address only. @default undefined (no auth)
+   * Bearer token every route but /healthz and /login needs. There is no tokenless mode: without
+   * auth any web page the user visits could post jobs to a loopback API. @default none (required)
    */
-  readonly token?: string;
+  readonly token: string;
+  /**
+   * Host names (no port) the API answers besides loopback names and IP addresses; any other
+   * Host header is refused (403), so a DNS-rebound name cannot reach it. Put here the names
+   * clients use, e.g. a reverse proxy's. @default [] (loopback names and IP addresses only)
+   */
+  readonly allowedHosts?: readonly string[];
   /** Largest request body in bytes; larger ones get 413. @default 1048576 (1 MiB) */
   readonly bodyLimit?: number;
   /** Failed authentications one client address may make per window before it gets 429. @default 20 */
@@ -36,17 +42,33 @@ export interface ApiOptions {
   readonly client?: KinglyClient;
 }
 
-export type ResolvedApiOptions = Required<Omit<ApiOptions, 'token' | 'client' | 'logger'>> &
-  Pick<ApiOptions, 'token' | 'client' | 'logger'>;
+export type ResolvedApiOptions = Required<Omit<ApiOptions, 'client' | 'logger'>> & Pick<ApiOptions, 'client' | 'logger'>;
 
 export const MIB = 1024 * 1024;
 
+/** A host name or address as it appears in a Host header, without the port. */
+const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*|\[[0-9a-f:.]+\])$/i;
+
+/** Refuses options the API cannot run with (no token, a malformed host name), naming the option. */
+export function checkApiOptions(options: Pick<ApiOptions, 'token' | 'allowedHosts'>): void {
+  if (typeof options.token !== 'string' || options.token === '') {
+    throw badInput('token: required; the API has no tokenless mode', "set KINGLY_API_TOKEN, or let 'kingly api' or 'kingly up' make KINGLY_HOME/api-token");
+  }
+  for (const name of options.allowedHosts ?? []) {
+    if (typeof name !== 'string' || !HOST_NAME.test(name)) {
+      throw badInput(`allowedHosts: expected host names such as 'kingly.example.com' (no port), got ${JSON.stringify(name)}`);
+    }
+  }
+}
+
 export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
+  checkApiOptions(options);
   return {
     redisUrl: options.redisUrl,
     queue: options.queue ?? 'commands',
     prefix: options.prefix ?? 'kingly',
-    token: options.token === '' ? undefined : options.token,
+    token: options.token,
+    allowedHosts: (options.allowedHosts ?? []).map((name) => name.toLowerCase()),
     bodyLimit: options.bodyLimit ?? MIB,
     authFailureLimit: options.authFailureLimit ?? 20,
     authFailureWindowMs: options.authFailureWindowMs ?? 60_000,

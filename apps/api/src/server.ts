@@ -1,15 +1,15 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, KinglyError } from '@kingly/cmd';
 import { buildApp } from './app.js';
-import type { ApiOptions } from './options.js';
+import { checkApiOptions, type ApiOptions } from './options.js';
 
 export const DEFAULT_API_HOST = '127.0.0.1';
 export const DEFAULT_API_PORT = 7077;
 
 /** buildApp's options and where to listen. */
 export interface ApiServerOptions extends ApiOptions {
-  /** Address to listen on; anything but loopback needs `token`. @default "127.0.0.1" */
+  /** Address to listen on; a name is also answered as a Host (see allowedHosts). @default "127.0.0.1" */
   readonly host?: string;
   /** TCP port; 0 picks a free one. @default 7077 */
   readonly port?: number;
@@ -40,27 +40,24 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** Validates where to listen; refuses a non-loopback address without a token. */
-export function checkListenAddress(host: string, port: number, token: string | undefined): void {
+/** Validates where to listen. */
+export function checkListenAddress(host: string, port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new KinglyError(ErrorCodes.BAD_INPUT, `port must be an integer from 0 to 65535, got '${port}'`);
   }
   if (!host) throw new KinglyError(ErrorCodes.BAD_INPUT, 'host must be an address or name, got an empty string');
-  if (!token && !isLoopbackHost(host)) {
-    throw new KinglyError(
-      ErrorCodes.BAD_INPUT,
-      `refusing to listen on ${host} without a token: anyone who can reach it could run commands`,
-      { hint: 'set KINGLY_API_TOKEN (kingly up makes one) or listen on 127.0.0.1' },
-    );
-  }
 }
 
-/** Builds the app and listens. */
+/** Builds the app and listens; refuses, before opening anything, to start without a token. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const host = options.host ?? DEFAULT_API_HOST;
   const port = options.port ?? DEFAULT_API_PORT;
-  checkListenAddress(host, port, options.token || undefined);
-  const app = await buildApp(options);
+  checkListenAddress(host, port);
+  checkApiOptions(options);
+  // The name it listens on is a name clients use (addresses pass the Host check anyway).
+  const bare = host.replace(/^\[|\]$/g, '');
+  const allowedHosts = isIP(bare) === 0 ? [...(options.allowedHosts ?? []), bare] : options.allowedHosts;
+  const app = await buildApp({ ...options, ...(allowedHosts ? { allowedHosts } : {}) });
   try {
     await app.listen({ host, port });
   } catch (error) {

@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badInput } from '@kingly/cmd';
+import { isStreamId, STREAM_ID_EXPECTED } from './stream-id.js';
 
 /** One Server-Sent Event. */
 export interface SseEvent {
@@ -33,11 +35,13 @@ export interface OpenSseOptions {
 export const wantsEventStream = (request: FastifyRequest, follow: unknown): boolean =>
   follow === true || follow === 1 || follow === '1' || follow === 'true' || (request.headers.accept ?? '').includes('text/event-stream');
 
-/** The Last-Event-ID header, when it is a Redis stream id. */
+/** The Last-Event-ID header (undefined when absent or empty); anything but a stream id is a 400. */
 export function lastEventId(request: FastifyRequest): string | undefined {
   const value = request.headers['last-event-id'];
   const id = Array.isArray(value) ? value[0] : value;
-  return id && /^\d+-\d+$/.test(id) ? id : undefined;
+  if (!id) return undefined;
+  if (!isStreamId(id)) throw badInput(`header Last-Event-ID: must be ${STREAM_ID_EXPECTED}, got ${JSON.stringify(id.slice(0, 60))}`);
+  return id;
 }
 
 /** Takes the reply over from Fastify and writes text/event-stream on the socket. */

@@ -1,12 +1,16 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifySchema, FastifySchemaValidationError } from 'fastify';
 import { badInput, type KinglyError } from '@kingly/cmd';
+import { STREAM_FORMATS } from './stream-id.js';
 
 // Two validators: query strings and path parameters arrive as text and are coerced to the schema's
 // types; bodies are JSON and are taken exactly as sent (no coercion, no silently dropped fields).
 const common = { strict: false, allErrors: false, verbose: true } as const;
 const coercing = new Ajv({ ...common, coerceTypes: 'array', useDefaults: true, removeAdditional: false });
 const exact = new Ajv({ ...common, coerceTypes: false, useDefaults: false, removeAdditional: false });
+for (const ajv of [coercing, exact]) {
+  for (const [name, format] of Object.entries(STREAM_FORMATS)) ajv.addFormat(name, { type: 'string', validate: format.validate });
+}
 
 export function installValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => {
@@ -39,6 +43,8 @@ export function describeValidation(errors: FastifySchemaValidationError[], dataV
   } else if (params.propertyName !== undefined || errors.some((e) => e.keyword === 'propertyNames')) {
     const name = params.propertyName ?? (errors.find((e) => e.params?.propertyName !== undefined)?.params?.propertyName as unknown);
     detail = `has a key that is not allowed: '${String(name)}'`;
+  } else if (error.keyword === 'format' && Object.hasOwn(STREAM_FORMATS, String(params.format))) {
+    detail = `must be ${STREAM_FORMATS[params.format as keyof typeof STREAM_FORMATS].expected}`;
   } else if (error.keyword === 'enum') {
     detail = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
   }

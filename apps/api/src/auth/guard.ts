@@ -44,29 +44,31 @@ export function rateLimited(reply: FastifyReply, seconds: number): FastifyReply 
   return sendError(reply, makeErrorBody(ApiErrorCodes.RATE_LIMITED, `too many failed authentications; try again in ${seconds}s`));
 }
 
+const refuseCrossSite = (reply: FastifyReply): FastifyReply =>
+  sendError(reply, makeErrorBody(ApiErrorCodes.FORBIDDEN, 'cross-site request refused; use the page or a bearer token'));
+
 /**
  * Every route but the open ones needs `Authorization: Bearer <token>` or a session cookie from
- * /login. Wrong credentials are counted per address and answered 429 past the limit; a browser
- * navigation without credentials is sent to the login page.
+ * /login; a state-changing request another site made is refused (the open POST /login and /logout
+ * too). A right credential always passes: every local user is 127.0.0.1, so counting it with the
+ * failures would let anyone lock the owner out. Wrong ones are counted per address and, past the
+ * limit, answered 429. A browser navigation without credentials is sent to the login page.
  */
 export function installAuthGuard(app: FastifyInstance, options: AuthGuardOptions): FailureCounter {
   const failures = failureCounter(app, options.failureLimit, options.failureWindowMs);
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    if (OPEN_PATHS.has(path)) return;
+    if (OPEN_PATHS.has(path)) return crossSite(request) ? refuseCrossSite(reply) : undefined;
     const bearer = bearerToken(request.headers.authorization);
     const cookie = request.cookies[SESSION_COOKIE];
     const presented = bearer !== undefined || request.headers.authorization !== undefined || cookie !== undefined;
     if (presented) {
-      const wait = await failures.blockedFor(request);
-      if (wait > 0) return rateLimited(reply, wait);
       if (bearer !== undefined && tokensEqual(bearer, options.token)) return;
       if (bearer === undefined && request.headers.authorization === undefined && options.sessions.verify(cookie)) {
-        if (crossSite(request)) {
-          return sendError(reply, makeErrorBody(ApiErrorCodes.FORBIDDEN, 'cross-site request refused; use the page or a bearer token'));
-        }
-        return;
+        return crossSite(request) ? refuseCrossSite(reply) : undefined;
       }
+      const wait = await failures.blockedFor(request);
+      if (wait > 0) return rateLimited(reply, wait);
       await failures.record(request);
       // A stale cookie is dropped so the browser stops presenting it.
       if (cookie !== undefined) clearSessionCookie(reply, request);
@@ -90,8 +92,10 @@ export function installAuthGuard(app: FastifyInstance, options: AuthGuardOptions
 /** A state-changing request a browser made from another site (CSRF), judged by its own headers. */
 function crossSite(request: FastifyRequest): boolean {
   if (SAFE_METHODS.has(request.method)) return false;
+  // Sec-Fetch-Site is set by the browser alone, so when present it decides: Origin may be "null"
+  // on the page's own form posts (Referrer-Policy: no-referrer). Older browsers: Origin.
   const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = request.headers.origin;
   if (origin === undefined) return false;
   try {

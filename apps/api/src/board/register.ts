@@ -3,6 +3,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { knownQueues } from '../live/known-queues.js';
+import { decodes, refuseMalformedEscape } from '../url-escapes.js';
 import { KinglyQueueAdapter } from './queue-adapter.js';
 
 export const BOARD_PATH = '/board';
@@ -39,6 +40,12 @@ export async function registerBoard(app: FastifyInstance, ctx: ApiContext): Prom
   };
   await app.register(
     async (scope) => {
+      // Bull Board decodes some query values (activeQueue) once more, and a bad escape there was a 500.
+      scope.addHook('onRequest', async (request, reply) => {
+        for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+          if (typeof value === 'string' && !decodes(value)) return refuseMalformedEscape(reply, name);
+        }
+      });
       scope.addHook('onRequest', async () => {
         if (Date.now() - scannedAt < RESCAN_MS) return;
         scanning ??= scan().finally(() => {

@@ -40,7 +40,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
           type: 'object',
           additionalProperties: false,
           properties: {
-            since: { type: 'string', pattern: '^(\\$|0|\\d+-\\d+)$', description: "replay after this event id; '0' replays all kept @default '$' (new only)" },
+            since: { type: 'string', format: 'kingly-stream-since', description: "replay after this event id; '0' replays all kept @default '$' (new only)" },
             include: { type: 'string', pattern: '^(samples|workers)(,(samples|workers))*$', description: 'comma list: samples, workers' },
           },
         },

@@ -12,8 +12,6 @@ interface LogsQuery {
   follow?: string;
 }
 
-const STREAM_ID = '^(0|\\d+-\\d+)$';
-
 /** GET /api/jobs/:id/logs: a JSON page of lines, or (event stream / ?follow=1) live SSE until the log ends. */
 export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { client } = ctx;
@@ -32,7 +30,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: { type: 'string', pattern: STREAM_ID, description: "start after this stream id @default '0' (the beginning)" },
+            from: { type: 'string', format: 'kingly-stream-start', description: "start after this stream id @default '0' (the beginning)" },
             tail: { type: 'integer', minimum: 0, maximum: 100000, description: 'start with only the last N lines' },
             limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000, description: 'lines per JSON page' },
             follow: { type: 'string', enum: ['0', '1', 'true', 'false'], description: 'answer with live SSE' },
