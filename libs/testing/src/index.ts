@@ -4,3 +4,4 @@ export * from './processes.js';
 export * from './fixtures.js';
 export * from './temp.js';
 export * from './git-repo.js';
+export * from './hostile-specs.js';
