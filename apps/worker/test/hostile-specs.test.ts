@@ -70,6 +70,24 @@ describe('hostile job specs', () => {
       await queue.close();
     }
   });
+
+  it.each([
+    ['no data at all', null, 'spawn-failed', /^invalid job spec: command: give exactly one of command/],
+    ['a createdAt that is not a time', { command: 'true', createdAt: 'yesterday' }, 'succeeded', null],
+    ['a group with a nonsense cap', { command: 'true', group: 'g', groupConcurrency: 0, createdAt: Date.now() }, 'spawn-failed', /^invalid job spec: groupConcurrency: /],
+  ])('a plain BullMQ job with %s still ends', async (_what, data, state, reason) => {
+    const queue = new Queue(h.client.queueName, { connection: await h.client.redis(), prefix: h.prefix });
+    try {
+      const job = await queue.add('plain', data);
+      const record = await h.client.waitForJob(job.id!, { timeoutMs: 15_000 });
+      expect(record).toMatchObject({ state, reason: reason ? expect.stringMatching(reason) : null });
+      // A createdAt that is not a time gives way to BullMQ's timestamp.
+      if (typeof (data as { createdAt?: unknown } | null)?.createdAt !== 'number') expect(Date.parse(record.createdAt!)).toBe(job.timestamp);
+      await followToEnd(h.client, job.id!);
+    } finally {
+      await queue.close();
+    }
+  });
 });
 
 describe('the finish path', () => {
