@@ -56,7 +56,10 @@ export function checkApiOptions(options: Pick<ApiOptions, 'token' | 'allowedHost
   }
   for (const name of options.allowedHosts ?? []) {
     if (typeof name !== 'string' || !HOST_NAME.test(name)) {
-      throw badInput(`allowedHosts: expected host names such as 'kingly.example.com' (no port), got ${JSON.stringify(name)}`);
+      throw badInput(
+        `allowedHosts: expected host names such as 'kingly.example.com' (no port), got ${JSON.stringify(name)}`,
+        'set them with --allowed-host NAME or KINGLY_API_ALLOWED_HOSTS=a.example,b.example',
+      );
     }
   }
 }

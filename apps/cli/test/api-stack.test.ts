@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -241,25 +242,55 @@ describe('kingly api in the foreground', () => {
     expect(bad.stderr).toContain("expected a whole number from 0 to 65535, got '70000'");
   });
 
-  it('without any token: auth off on loopback, and a non-loopback address is refused', async () => {
-    const { env } = stackEnv();
-    const refused = await kingly(['api', '--host', '0.0.0.0', '--port', '0', '--redis-url', inject('redisUrl')], env);
-    expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain('refusing to listen on 0.0.0.0 without a token');
-
+  it('without a token, kingly api makes one (mode 0600, never printed) and /api needs it; it answers only the Host names it knows', async () => {
+    const { home, env } = stackEnv();
     const port = await freePort();
-    const { child, stderr } = start(['--port', String(port), '--redis-url', inject('redisUrl'), '--prefix', uniqueName('cli-api-open')], env);
+    const args = ['--port', String(port), '--redis-url', inject('redisUrl'), '--prefix', uniqueName('cli-api-made'), '--allowed-host', 'kingly.test'];
+    const { child, stderr } = start(args, { ...env, KINGLY_API_ALLOWED_HOSTS: 'other.test, third.test' });
+    const tokenFile = join(home, 'api-token');
+    let token = '';
     try {
       const url = `http://127.0.0.1:${port}`;
       await waitForHealthz(child, stderr, url, port);
-      expect((await call(`${url}/api/status`)).status).toBe(200);
+      expect(mode(tokenFile)).toBe(0o600);
+      token = readFileSync(tokenFile, 'utf8').trim();
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes, base64url, as kingly up makes
+      expect((await call(`${url}/api/status`)).status).toBe(401);
+      expect((await call(`${url}/api/status`, { headers: bearer(token) })).status).toBe(200);
+      // DNS rebinding: a name it was not given is refused; the flag's and the variable's names are answered.
+      expect(await statusWithHost(`${url}/api/status`, `evil.example:${port}`, token)).toBe(403);
+      for (const host of [`kingly.test:${port}`, 'other.test', `third.test:${port}`]) expect(await statusWithHost(`${url}/api/status`, host, token), host).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }
     expect((await child).exitCode, stderr()).toBe(0);
-    expect(stderr()).toContain('auth is off, loopback only');
+    expect(stderr()).toContain(`made one in ${tokenFile} (mode 0600)`);
+    expect(stderr()).not.toContain(token);
+
+    // The next start takes the file it made.
+    const again = start(['--port', String(port), '--redis-url', inject('redisUrl'), '--prefix', uniqueName('cli-api-made')], env);
+    try {
+      await waitForHealthz(again.child, again.stderr, `http://127.0.0.1:${port}`, port);
+    } finally {
+      again.child.kill('SIGTERM');
+    }
+    expect((await again.child).exitCode, again.stderr()).toBe(0);
+    expect(again.stderr()).toContain(`token from ${tokenFile}`);
+    expect(readFileSync(tokenFile, 'utf8').trim()).toBe(token);
   }, 120_000);
 });
+
+/** The status of a GET with any Host header, over a real socket (fetch will not set Host). */
+function statusWithHost(url: string, host: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { host, authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Waits until a foreground `kingly api` answers /healthz; fails at once if it exited. */
 async function waitForHealthz(child: { exitCode: number | null }, stderr: () => string, url: string, port: number): Promise<void> {

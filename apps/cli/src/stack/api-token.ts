@@ -55,7 +55,7 @@ function createSecret(file: string, value: string): string {
 /** As the API reads it (any non-empty value, untrimmed). */
 const fromEnv = (env: NodeJS.ProcessEnv): string | undefined => env[API_TOKEN_ENV] || undefined;
 
-/** The token `kingly api` uses: KINGLY_API_TOKEN, else the token file, else none (auth off, loopback only). */
+/** A token in hand: KINGLY_API_TOKEN, else the token file, else undefined (see ensureApiToken). */
 export function findApiToken(home: string, env: NodeJS.ProcessEnv = process.env): ApiToken | undefined {
   const token = fromEnv(env);
   if (token) return { token, source: 'env' };
@@ -63,7 +63,7 @@ export function findApiToken(home: string, env: NodeJS.ProcessEnv = process.env)
   return saved ? { token: saved, source: 'file' } : undefined;
 }
 
-/** The token `kingly up` uses: KINGLY_API_TOKEN, else the token file, made (32 random bytes) when missing. */
+/** The token `kingly up` and `kingly api` use: KINGLY_API_TOKEN, else the token file, made (32 random bytes, mode 0600) when missing. */
 export function ensureApiToken(home: string, env: NodeJS.ProcessEnv = process.env): ApiToken {
   const found = findApiToken(home, env);
   if (found) return found;
