@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHarness, type ApiHarness } from './harness.js';
+import { createApiHarness, waitForState, type ApiHarness } from './harness.js';
 
 const MAX = '18446744073709551615'; // 2^64 - 1, the largest part of a Redis stream id
 
@@ -30,6 +31,24 @@ describe('bad stream ids and URL escapes are a 400 naming the parameter, never a
       const res = await h.call(`/api/jobs/${id}/logs?from=${from}`);
       expect(res.statusCode, from).toBe(200);
     }
+  });
+
+  it('any from= made of digits and dashes is a 200 or a 400 naming from, never a 500', async () => {
+    // An ended job, so a valid id gives an event stream that ends by itself.
+    const { id: ended } = await h.client.enqueue({ command: 'true' });
+    await h.client.cancel(ended);
+    await waitForState(h.client, ended, ['cancelled']);
+    const part = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 70n }).map(String), fc.stringMatching(/^[0-9-]{0,25}$/));
+    await fc.assert(
+      fc.asyncProperty(part, part, fc.boolean(), async (ms, seq, sse) => {
+        const from = `${ms}-${seq}`;
+        const res = await h.call({ url: `/api/jobs/${ended}/logs?from=${encodeURIComponent(from)}`, headers: sse ? { 'last-event-id': from, accept: 'text/event-stream' } : {} });
+        if (res.statusCode === 400) expect(res.json().message).toMatch(/^(query parameter from|header Last-Event-ID):/);
+        else expect(res.statusCode).toBe(200);
+        expect(res.body).not.toContain('event: error');
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('Last-Event-ID out of range on the log and event streams', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../dist/index.js';
 import { createApiHarness, TOKEN, type ApiHarness } from './harness.js';
@@ -84,6 +85,21 @@ describe('where login sends the browser (next)', () => {
     const page = await h.app.inject({ url: `/login?next=${encodeURIComponent(next)}` });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('name="next" value="/"');
+  });
+
+  it('any next (random text, slashes, backslashes, escapes, controls): a Location on this server, never a 5xx', async () => {
+    const piece = fc.oneof(
+      fc.constantFrom('/', '//', '\\', '%2F', '%5C', '%09', '%0A', '%', '%E0', '\t', '\n', '\r', '\u0000', '\u007f', ':', '?', '#', '.', '..', '@', 'evil.example'),
+      fc.string({ unit: 'binary', maxLength: 6 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 8 }).map((parts) => parts.join('')), async (next) => {
+        const res = await h.app.inject({ method: 'POST', url: '/login', payload: new URLSearchParams({ token: TOKEN, next }).toString(), headers: FORM });
+        expect(res.statusCode).toBe(303);
+        expectSafe(res.headers.location, next);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps a same-origin path with its query', async () => {
