@@ -7,11 +7,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { KinglyClient } from '@kingly/cmd';
 import { SessionSigner } from './auth/credentials.js';
 import { installAuthGuard } from './auth/guard.js';
+import { installHostCheck } from './auth/host-check.js';
 import { registerLoginRoutes } from './auth/login.js';
 import { registerBoard } from './board/register.js';
 import type { ApiContext } from './context.js';
 import { frameworkErrors, installErrorHandling } from './errors.js';
-import { installHostCheck } from './auth/host-check.js';
 import { SampleFeed } from './live/samples.js';
 import { WorkerFeed } from './live/workers.js';
 import { resolveApiOptions, type ApiOptions } from './options.js';
