@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { connectRedis, createKeys, KinglyClient, type JobData } from '@kingly/cmd';
 import { acquireGroupSlot, releaseGroupSlot } from './group-slots.js';
 import { Heartbeat } from './heartbeat.js';
+import { FailureLog } from './failure-log.js';
 import { runJob, type RunContext } from './run-job.js';
 import type { RunningJob } from './running-job.js';
 import { CookieCache } from './job-processes.js';
@@ -22,6 +23,8 @@ export interface KinglyWorker {
 
 /** How soon a job held back by its group's concurrency cap is looked at again. */
 const GROUP_RETRY_MS = 300;
+/** How soon a job taken while this worker cannot heartbeat is looked at again (by any worker). */
+const UNHEALTHY_RETRY_MS = 1000;
 
 /** Connects, registers the heartbeat and starts taking jobs. */
 export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> {
@@ -36,26 +39,46 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   const cookies = new CookieCache();
   const client = new KinglyClient({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue });
   const ctx: RunContext = { options, keys, redis, logsRedis, running, cookies, client };
+  const failures = new FailureLog(options.log);
   // Before taking jobs: end and kill what dead workers (of this host) left behind.
   const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log });
   await reaper.reapOnce();
   reaper.start();
   // Worktrees of ended jobs and of crashed workers: removed now and every minute.
   const worktreeCleanup = startWorktreeCleanup({ home: options.home, redis, keys, log: options.log });
-  const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs });
+  const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs, failures });
   sampler.start();
   const stopControl = await listenForControl(redis, keys, options.workerId, running);
-  const heartbeat = new Heartbeat(
+  // Set once BullMQ's worker exists; the heartbeat pauses and resumes it.
+  let worker: Worker<JobData> | undefined;
+  const heartbeat = new Heartbeat({
     redis,
     keys,
-    { id: options.workerId, host: options.host, pid: process.pid, queue: options.queue, concurrency: options.concurrency, startedAt: Date.now(), intervalMs: options.heartbeatMs },
-    () => running.size,
-  );
+    beat: { id: options.workerId, host: options.host, pid: process.pid, queue: options.queue, concurrency: options.concurrency, startedAt: Date.now(), intervalMs: options.heartbeatMs },
+    runningCount: () => running.size,
+    failures,
+    // Soon a sibling worker on this host may take this one for dead and kill its jobs: take no more.
+    onFailing: (lastBeatAt) => {
+      options.log(`kingly worker: heartbeat of worker ${options.workerId} failing since ${new Date(lastBeatAt).toISOString()}; not taking jobs`);
+      // pause(true): running jobs go on; only new ones are not taken.
+      worker?.pause(true).catch((error: unknown) => failures.failed(`pausing BullMQ worker ${options.workerId}`, error));
+    },
+    onRecovered: () => {
+      options.log(`kingly worker: heartbeat of worker ${options.workerId} written again; taking jobs`);
+      // resume() reports its own errors as 'error' events (logged below).
+      void worker?.resume();
+    },
+  });
   await heartbeat.start();
 
-  const worker = new Worker<JobData>(
+  worker = new Worker<JobData>(
     options.queue,
     async (job, token) => {
+      // A job fetched just as the worker paused (a blocked fetch returns after pause()): hand it back.
+      if (heartbeat.failing) {
+        await job.moveToDelayed(Date.now() + UNHEALTHY_RETRY_MS, token);
+        throw new DelayedError();
+      }
       // Plain BullMQ data may be anything; runJob refuses what is not a spec (spawn-failed).
       const { group, groupConcurrency } = (job.data ?? {}) as Partial<JobData>;
       const capped = typeof group === 'string' && group !== '' && typeof groupConcurrency === 'number' && Number.isInteger(groupConcurrency) && groupConcurrency >= 1;
@@ -89,17 +112,20 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       autorun: true,
     },
   );
-  worker.on('error', () => {
-    /* connection errors are retried by ioredis; job errors are in the records */
-  });
+  // Connection errors (retried by ioredis), failed lock renewals ("could not renew lock for job …"),
+  // stalled checks: BullMQ goes on after each, but a worker that keeps failing must say so.
+  worker.on('error', (error) => failures.failed(`BullMQ worker ${options.workerId} (queue '${options.queue}')`, error));
   await worker.waitUntilReady();
+  if (heartbeat.failing) await worker.pause(true);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       const graceTimer = setTimeout(() => {
         for (const job of running.values()) {
-          void job.stop({ state: 'cancelled', signal: 'SIGTERM', reason: 'the worker shut down' }, { graceMs: 2000 });
+          job
+            .stop({ state: 'cancelled', signal: 'SIGTERM', reason: 'the worker shut down' }, { graceMs: 2000 })
+            .catch((error: unknown) => failures.failed(`shutdown kill of job ${job.id}`, error));
         }
       }, options.shutdownGraceMs);
       try {
@@ -110,9 +136,16 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       sampler.stop();
       await Promise.all([stopControl(), reaper.stop()]);
       await worktreeCleanup.stop();
-      await heartbeat.stop().catch(() => {});
+      // Shutting down: a failure is logged and the rest still closes (the key expires on its own).
+      await heartbeat.stop().catch((error: unknown) => failures.failed(`removing the heartbeat of worker ${options.workerId}`, error));
       await client.close();
-      await Promise.all([redis.quit(), logsRedis.quit(), bullRedis.quit()].map((p) => p.catch(() => {})));
+      await Promise.all(
+        [redis.quit(), logsRedis.quit(), bullRedis.quit()].map((p) =>
+          p.catch(() => {
+            /* the connection is already closed: nothing is left to say goodbye to */
+          }),
+        ),
+      );
     })());
 
   return { id: options.workerId, options, running, close };

@@ -4,6 +4,7 @@ import { finishJob, recordFromHash, type JobData, type JobRecord, type KinglyKey
 import { killJobProcesses } from './kill.js';
 import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
+import { FailureLog } from './failure-log.js';
 
 export interface ReaperOptions {
   readonly redis: Redis;
@@ -11,7 +12,7 @@ export interface ReaperOptions {
   readonly host: string;
   /** Sampling of the shared state, ms. @default 5000 */
   readonly intervalMs?: number;
-  /** Lines for the worker's own log. */
+  /** Lines for the worker's own log (reaped jobs, failed passes). @default nowhere */
   readonly log?: (line: string) => void;
 }
 
@@ -24,22 +25,35 @@ export interface ReaperOptions {
 export class Reaper {
   readonly #o: Required<Omit<ReaperOptions, 'log'>> & Pick<ReaperOptions, 'log'>;
   readonly #queues = new Map<string, Queue<JobData>>();
+  readonly #failures: FailureLog;
   #timer: NodeJS.Timeout | undefined;
   #busy: Promise<void> | undefined;
 
   constructor(options: ReaperOptions) {
     this.#o = { intervalMs: 5000, ...options };
+    this.#failures = new FailureLog(options.log ?? (() => {}));
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.reapOnce().catch(() => {}), this.#o.intervalMs);
+    // A pass that fails leaves dead workers' jobs running and unreported: say so (the next pass retries).
+    const what = `reaper of host ${this.#o.host}`;
+    this.#timer = setInterval(() => {
+      this.reapOnce().then(
+        () => this.#failures.worked(what),
+        (error: unknown) => this.#failures.failed(what, error),
+      );
+    }, this.#o.intervalMs);
     this.#timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#busy?.catch(() => {});
-    await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => {})));
+    await this.#busy?.catch(() => {
+      /* a pass's failure is reported by whoever started it (the interval above, or createWorker) */
+    });
+    await Promise.all(
+      [...this.#queues.values()].map((q) => q.close().catch((error: unknown) => this.#failures.failed(`reaper: closing queue '${q.name}'`, error))),
+    );
   }
 
   /** One pass over every host's running entries and the pending retries. */
@@ -128,7 +142,7 @@ export class Reaper {
     let queue = this.#queues.get(name);
     if (!queue) {
       queue = new Queue<JobData>(name, { connection: this.#o.redis, prefix: this.#o.keys.prefix });
-      queue.on('error', () => {});
+      queue.on('error', (error) => this.#failures.failed(`reaper: queue '${name}'`, error));
       this.#queues.set(name, queue);
     }
     return queue;

@@ -29,6 +29,8 @@ export interface TestRedisOptions {
    * 127.0.0.1 and localhost); the URL is `rediss://`. Clients must trust that certificate.
    */
   readonly tls?: boolean;
+  /** Listen on this port (to start a server again where a stopped one was). @default a free port */
+  readonly port?: number;
 }
 
 /** The test TLS certificate (self-signed, its own CA) and its key. */
@@ -40,9 +42,9 @@ export const TEST_TLS_KEY = fixture('tls/localhost-key.pem');
  * answers, and stops it (SIGKILL if it does not go) on stop() or when this process exits. It
  * listens on loopback TCP and on a unix socket in its own temporary directory.
  */
-export async function startRedisServer({ binary = 'redis-server', password, tls = false }: TestRedisOptions = {}): Promise<TestRedis> {
+export async function startRedisServer({ binary = 'redis-server', password, tls = false, ...options }: TestRedisOptions = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'kingly-test-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const socketPath = join(dir, 'redis.sock');
   const listen = tls
     ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', TEST_TLS_CERT, '--tls-key-file', TEST_TLS_KEY, '--tls-ca-cert-file', TEST_TLS_CERT, '--tls-auth-clients', 'no']
