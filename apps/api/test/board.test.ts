@@ -62,8 +62,11 @@ describe('Bull Board at /board', () => {
       progress: { pid: record.pid },
     });
     expect(JSON.stringify(job)).not.toContain('hunter2-secret');
-    const logs = (await h.call(`/board/api/queues/commands/${id}/logs`)).json() as string[];
-    expect(logs.some((l) => / started$/.test(l))).toBe(true);
+    // The first sample can be taken before the command's first line reaches the log (lines are
+    // sent in batches): wait for the line rather than expect it with the sample.
+    await waitFor(async () => ((await h.call(`/board/api/queues/commands/${id}/logs`)).json() as string[]).some((l) => / started$/.test(l)), {
+      message: "the Logs tab to show the command's 'started' line",
+    });
     expect((await h.call({ method: 'DELETE', url: `/api/jobs/${id}?graceMs=500` })).statusCode).toBe(202);
     await waitForState(h.client, id, ['cancelled']);
   });
