@@ -61,7 +61,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   try {
     await app.listen({ host, port });
   } catch (error) {
-    await app.close().catch(() => {});
+    await app.close().catch(() => {
+      /* the listen error below is what the caller needs to see */
+    });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new KinglyError(ErrorCodes.CONFLICT, `port ${port} on ${host} is already in use`, { hint: 'choose another with --port', cause: error });

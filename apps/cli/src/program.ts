@@ -30,7 +30,11 @@ export function commandPath(command: Command): string {
 
 /** Commander's mistakes become UsageErrors that main prints as one line (no help dump). */
 function reportUsageErrors(command: Command): void {
-  command.configureOutput({ outputError: () => {} });
+  command.configureOutput({
+    outputError: () => {
+      /* the UsageError thrown instead is printed by main, as one line */
+    },
+  });
   command.exitOverride((error) => {
     throw new UsageError(error, commandPath(command));
   });

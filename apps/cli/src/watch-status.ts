@@ -29,7 +29,9 @@ export async function watchStatus(client: KinglyClient, options: WatchStatusOpti
       if (options.json) await write(process.stdout, `${JSON.stringify(report)}\n`);
       else if (inPlace) await write(process.stdout, `${REDRAW}${statusText(report)}\nevery ${formatDuration(options.intervalMs)}; Ctrl-C to stop\n`);
       else await write(process.stdout, `${first ? '' : '\n'}${new Date().toISOString()}\n${statusText(report)}`);
-      await sleep(options.intervalMs, undefined, { signal: interrupt.signal }).catch(() => {});
+      await sleep(options.intervalMs, undefined, { signal: interrupt.signal }).catch(() => {
+        /* Ctrl-C aborted the wait: the loop ends */
+      });
     }
   } finally {
     interrupt.dispose();

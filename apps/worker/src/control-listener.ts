@@ -13,7 +13,9 @@ export async function listenForControl(
   running: ReadonlyMap<string, RunningJob>,
 ): Promise<() => Promise<void>> {
   const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
-  subscriber.on('error', () => {});
+  subscriber.on('error', () => {
+    /* ioredis reconnects and resubscribes on its own; nothing else is sent on this connection */
+  });
   subscriber.on('message', (_channel: string, text: string) => {
     const message = parseControlMessage(text);
     if (!message) return;
@@ -29,7 +31,9 @@ export async function listenForControl(
   });
   await subscriber.subscribe(keys.control(workerId));
   return async () => {
-    await subscriber.unsubscribe().catch(() => {});
+    await subscriber.unsubscribe().catch(() => {
+      /* closing anyway: a connection that is gone is unsubscribed */
+    });
     subscriber.disconnect();
   };
 }

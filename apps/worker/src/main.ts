@@ -16,8 +16,11 @@ export async function runWorkerMain(options: WorkerOptions, log: (line: string) 
       process.removeListener('SIGTERM', onSignal);
       process.removeListener('SIGINT', onSignal);
       // Keep later signals from killing the process before the jobs are cleaned up.
-      process.on('SIGTERM', () => {});
-      process.on('SIGINT', () => {});
+      const ignore = (): void => {
+        /* already stopping (see above) */
+      };
+      process.on('SIGTERM', ignore);
+      process.on('SIGINT', ignore);
       resolve();
     };
     process.on('SIGTERM', onSignal);

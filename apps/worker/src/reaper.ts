@@ -31,7 +31,12 @@ export class Reaper {
 
   constructor(options: ReaperOptions) {
     this.#o = { intervalMs: 5000, ...options };
-    this.#failures = new FailureLog(options.log ?? (() => {}));
+    this.#failures = new FailureLog(
+      options.log ??
+        (() => {
+          /* no log: nowhere to say it */
+        }),
+    );
   }
 
   start(): void {

@@ -36,5 +36,8 @@ export async function prepareWorkspace(jobId: string, data: JobData, log: Worksp
     return prepareWorktree(jobId, data.worktree, log, { home: options.home, requestedAt: data.createdAt, env: data.env ?? {}, onProcess: options.onProcess });
   }
   // Not checked here: a missing cwd makes the spawn fail, and only then is it looked at (startProcess).
-  return { cwd: data.cwd ?? process.cwd(), release: async () => {} };
+  return { cwd: data.cwd ?? process.cwd(), release: async () => {
+      /* the job's own cwd: nothing to give back */
+    },
+  };
 }

@@ -78,7 +78,7 @@ describe('repository lock', () => {
     const holder = lockProcess(`await withRepoLock(${JSON.stringify(lockPath)}, async () => { console.log('held'); await new Promise(() => setInterval(() => {}, 1000)); });`);
     children.push(holder.child);
     await waitFor(() => holder.output().includes('held'), { message: 'the other process to hold the lock' });
-    await expect(withRepoLock(lockPath, async () => {}, { timeoutMs: 300 })).rejects.toMatchObject({
+    await expect(withRepoLock(lockPath, async () => { /* never runs: the lock is held */ }, { timeoutMs: 300 })).rejects.toMatchObject({
       code: 'E_LOCK_TIMEOUT',
       message: expect.stringContaining(`held by pid ${holder.child.pid}`),
     });

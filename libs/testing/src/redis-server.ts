@@ -66,7 +66,9 @@ export async function startRedisServer({ binary = 'redis-server', password, tls 
     async () => {
       if (spawnError) throw new Error(`cannot start ${binary}: ${spawnError.message} (apt-get install -y redis-server)`);
       const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(password === undefined ? {} : { password }), ...(tls ? { tls: { ca: readFileSync(TEST_TLS_CERT) } } : {}) });
-      probe.on('error', () => {});
+      probe.on('error', () => {
+        /* not up yet: connect() rejects and waitFor tries again */
+      });
       try {
         await probe.connect();
         return (await probe.ping()) === 'PONG';

@@ -11,7 +11,10 @@ export abstract class Feed<T> {
 
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: FeedListener<T>): () => void {
-    if (this.#closed) return () => {};
+    if (this.#closed)
+      return () => {
+        /* a closed feed has no listeners to remove */
+      };
     this.#listeners.add(listener);
     if (this.#listeners.size === 1) this.#serial(() => this.start());
     this.greet(listener);
@@ -38,12 +41,16 @@ export abstract class Feed<T> {
   }
 
   /** Called for each new listener (to hand it the current value). */
-  protected greet(_listener: FeedListener<T>): void {}
+  protected greet(_listener: FeedListener<T>): void {
+    /* by default a new listener waits for the next value */
+  }
 
   protected abstract start(): Promise<void>;
   protected abstract stop(): Promise<void>;
 
   #serial(step: () => Promise<void>): void {
-    this.#chain = this.#chain.then(step).catch(() => {});
+    this.#chain = this.#chain.then(step).catch(() => {
+      /* a failed step must not stop the ones after it; each step reports its own errors to its listeners */
+    });
   }
 }

@@ -44,7 +44,11 @@ export class SampleFeed extends Feed<Sample> {
 
   protected async start(): Promise<void> {
     await this.#scan();
-    this.#timer = setInterval(() => void this.#scan().catch(() => {}), this.#o.rescanMs ?? 5000);
+    this.#timer = setInterval(() => {
+      this.#scan().catch(() => {
+        /* Redis is away: the queues known so far keep their readers, and the next scan retries */
+      });
+    }, this.#o.rescanMs ?? 5000);
     this.#timer.unref();
   }
 
@@ -52,7 +56,13 @@ export class SampleFeed extends Feed<Sample> {
     clearInterval(this.#timer);
     const readers = [...this.#readers.values()];
     this.#readers.clear();
-    await Promise.all(readers.map((r) => r.close().catch(() => {})));
+    await Promise.all(
+      readers.map((r) =>
+        r.close().catch(() => {
+          /* closing: a reader whose connection is already gone has nothing left to close */
+        }),
+      ),
+    );
   }
 
   async #scan(): Promise<void> {
@@ -63,7 +73,9 @@ export class SampleFeed extends Feed<Sample> {
         connection: { ...redisOptionsFromUrl(this.#o.redisUrl), maxRetriesPerRequest: null } as ConnectionOptions,
         prefix: this.#o.client.keys.prefix,
       });
-      reader.on('error', () => {});
+      reader.on('error', () => {
+        /* connection errors: BullMQ reconnects, and the page shows figures again once it has */
+      });
       reader.on('progress', ({ jobId, data }) => {
         if (typeof data !== 'object' || data === null) return;
         const figures: Record<string, number> = {};

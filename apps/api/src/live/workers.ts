@@ -25,8 +25,15 @@ export class WorkerFeed extends Feed<WorkerInfo[]> {
   }
 
   protected async start(): Promise<void> {
-    await this.#read().catch(() => {});
-    this.#timer = setInterval(() => void this.#read().catch(() => {}), this.#o.intervalMs ?? 2000);
+    // Redis away: the page keeps the last list it had, and the next read retries.
+    await this.#read().catch(() => {
+      /* see above */
+    });
+    this.#timer = setInterval(() => {
+      this.#read().catch(() => {
+        /* see above */
+      });
+    }, this.#o.intervalMs ?? 2000);
     this.#timer.unref();
   }
 

@@ -79,7 +79,9 @@ async function addLocked(request: AddWorktreeRequest, log: Log): Promise<Worktre
   try {
     await retryOnStaleGitLock(repo.gitDir, () => runGit(repo.gitDir, args), log);
   } catch (error) {
-    await removeWorktreeLocked(meta, log).catch(() => {});
+    await removeWorktreeLocked(meta, log).catch(() => {
+      /* the add's error (thrown below) is the one to report */
+    });
     throw new WorktreeError(WorktreeErrorCodes.GIT_FAILED, `git worktree add failed: ${gitMessage(error)}`);
   }
   return meta;

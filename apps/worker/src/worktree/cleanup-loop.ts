@@ -35,7 +35,11 @@ export const jobFinishedInRedis =
  * (see cleanupWorktrees). Errors go to the log; they never stop the worker.
  */
 export function startWorktreeCleanup(options: WorktreeCleanupOptions): WorktreeCleanup {
-  const log = options.log ?? (() => {});
+  const log =
+    options.log ??
+    (() => {
+      /* no log: nowhere to say it */
+    });
   const isJobFinished = jobFinishedInRedis(options.redis, options.keys);
   let chain: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -45,10 +49,16 @@ export function startWorktreeCleanup(options: WorktreeCleanupOptions): WorktreeC
     return pass;
   };
   const timer = setInterval(() => {
-    if (!stopped) void runNow().catch(() => {});
+    if (!stopped) {
+      runNow().catch(() => {
+        /* logged by the chain in runNow */
+      });
+    }
   }, options.intervalMs ?? 60_000);
   timer.unref();
-  void runNow().catch(() => {});
+  runNow().catch(() => {
+    /* logged by the chain in runNow */
+  });
   return {
     runNow,
     async stop() {

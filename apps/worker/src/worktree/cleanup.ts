@@ -37,7 +37,11 @@ export interface CleanupReport {
  * the repository lock, so a new attempt of the job that took the place meanwhile is safe.
  */
 export async function cleanupWorktrees(options: CleanupWorktreesOptions): Promise<CleanupReport> {
-  const log = options.log ?? (() => {});
+  const log =
+    options.log ??
+    (() => {
+      /* no log: nowhere to say it */
+    });
   const root = worktreesRoot(options.home);
   const removed: string[] = [];
   const failed: string[] = [];
@@ -60,7 +64,9 @@ export async function cleanupWorktrees(options: CleanupWorktreesOptions): Promis
         log(`[kingly] cleanup: could not remove ${path}: ${gitMessage(error)}`);
       }
     }
-    await rmdir(dir).catch(() => {}); // only once empty
+    await rmdir(dir).catch(() => {
+      /* only once empty: other worktrees still there */
+    });
   }
   return { removed, failed };
 }
@@ -91,7 +97,9 @@ async function cleanupOne(path: string, jobId: string, options: CleanupWorktrees
 
 async function forgetKept(meta: WorktreeMeta): Promise<void> {
   await unlockEntriesOf(meta.gitDir, meta.worktreePath);
-  await runGit(meta.gitDir, ['worktree', 'prune']).catch(() => {});
+  await runGit(meta.gitDir, ['worktree', 'prune']).catch(() => {
+    /* best effort: git prunes stale entries itself on later worktree commands */
+  });
   await removeMeta(meta.worktreePath);
 }
 
@@ -109,10 +117,14 @@ async function cleanupUnrecorded(path: string, jobId: string, options: CleanupWo
   await withRepoLock(
     lockPathForGitDir(options.home, gitDir),
     async () => {
-      await runGit(gitDir, ['worktree', 'remove', '--force', '--force', path]).catch(() => {});
+      await runGit(gitDir, ['worktree', 'remove', '--force', '--force', path]).catch(() => {
+        /* git may not know it (half-made, or pruned): the rm below removes it either way */
+      });
       await rm(path, { recursive: true, force: true });
       await unlockEntriesOf(gitDir, path);
-      await runGit(gitDir, ['worktree', 'prune']).catch(() => {});
+      await runGit(gitDir, ['worktree', 'prune']).catch(() => {
+        /* best effort: git prunes stale entries itself on later worktree commands */
+      });
     },
     options.lock,
   );

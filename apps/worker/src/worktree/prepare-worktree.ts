@@ -94,7 +94,9 @@ export async function prepareWorktree(jobId: string, spec: WorktreeSpec, log: Lo
 async function release(meta: WorktreeMeta, log: Log, lock: RepoLockOptions | undefined): Promise<void> {
   try {
     if (meta.keep) {
-      await runGit(meta.gitDir, ['worktree', 'unlock', meta.worktreePath]).catch(() => {});
+      await runGit(meta.gitDir, ['worktree', 'unlock', meta.worktreePath]).catch(() => {
+        /* not locked (or already gone): nothing to unlock */
+      });
       log(`[kingly] worktree kept at ${meta.worktreePath} (remove it with: git -C ${meta.gitDir} worktree remove --force ${meta.worktreePath})`);
       return;
     }

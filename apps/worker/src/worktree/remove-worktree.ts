@@ -21,7 +21,9 @@ export function removeWorktree(meta: WorktreeMeta, log: Log, lock: RepoLockOptio
 export async function removeWorktreeLocked(meta: WorktreeMeta, log: Log): Promise<void> {
   const path = meta.worktreePath;
   const git = (args: string[]): Promise<string> => retryOnStaleGitLock(meta.gitDir, () => runGit(meta.gitDir, args), log);
-  await git(['worktree', 'unlock', path]).catch(() => {});
+  await git(['worktree', 'unlock', path]).catch(() => {
+    /* not locked: nothing to unlock */
+  });
   try {
     await git(['worktree', 'remove', '--force', '--force', path]);
   } catch (error) {
@@ -34,7 +36,9 @@ export async function removeWorktreeLocked(meta: WorktreeMeta, log: Log): Promis
   await git(['worktree', 'prune']).catch((error: unknown) => log(`[kingly] git worktree prune: ${gitMessage(error)}`));
   if (meta.branch && meta.branchCreated) await dropBranchIfUnused(meta, git, log);
   await removeMeta(path);
-  await rmdir(dirname(path)).catch(() => {}); // fails while other jobs' worktrees are there
+  await rmdir(dirname(path)).catch(() => {
+    /* fails while other jobs' worktrees are there */
+  });
 }
 
 async function dropBranchIfUnused(meta: WorktreeMeta, git: (args: string[]) => Promise<string>, log: Log): Promise<void> {

@@ -93,13 +93,19 @@ async function acquire(lockPath: string, deadline: number, options: RepoLockOpti
   // Keep the lock fresh for holders on other hosts, which can only judge it by age.
   const refresh = setInterval(() => {
     const now = new Date();
-    void utimes(lockPath, now, now).catch(() => {});
+    utimes(lockPath, now, now).catch(() => {
+      /* a missed refresh: the next one comes before the lock looks stale */
+    });
   }, Math.max(1000, staleMs / 4));
   refresh.unref();
   return async () => {
     clearInterval(refresh);
     const holder = await readHolder(lockPath);
-    if (holder?.token === token) await unlink(lockPath).catch(() => {});
+    if (holder?.token === token) {
+      await unlink(lockPath).catch(() => {
+        /* already gone: released */
+      });
+    }
   };
 }
 
@@ -159,8 +165,14 @@ async function breakLock(lockPath: string, holder: Holder): Promise<void> {
     throw error;
   }
   const moved = await readHolder(aside);
-  if (moved && (moved.ino !== holder.ino || moved.token !== holder.token)) await link(aside, lockPath).catch(() => {});
-  await unlink(aside).catch(() => {});
+  if (moved && (moved.ino !== holder.ino || moved.token !== holder.token)) {
+    await link(aside, lockPath).catch(() => {
+      /* a new holder took the path meanwhile: the moved lock is stale either way */
+    });
+  }
+  await unlink(aside).catch(() => {
+    /* already gone */
+  });
 }
 
 const describe = (holder: Holder): string =>

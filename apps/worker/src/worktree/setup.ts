@@ -34,11 +34,15 @@ export async function copyIntoWorktree(mainCheckout: string | undefined, worktre
   }
 }
 
+const noProcessWatcher = (): void => {
+  /* nobody to tell */
+};
+
 /**
  * Runs the setup commands in the worktree, one after the other, with `sh -c` in their own process
  * group; their output goes to the job's log. A command that fails stops the job (spawn-failed).
  */
-export async function runSetup(commands: readonly string[], cwd: string, env: Record<string, string>, log: Log, onProcess: (pid: number) => void = () => {}): Promise<void> {
+export async function runSetup(commands: readonly string[], cwd: string, env: Record<string, string>, log: Log, onProcess: (pid: number) => void = noProcessWatcher): Promise<void> {
   for (const command of commands) {
     log(`[kingly] setup: ${command}`);
     let child;

@@ -21,7 +21,9 @@ describe('reading BullMQ queues from their keys', () => {
 
   it('counts and lists every state as BullMQ does', async () => {
     // One job of each kind: completed, failed (twice), active (held), waiting, delayed, prioritized.
-    let release: () => void = () => {};
+    let release: () => void = () => {
+      /* replaced once the held job runs */
+    };
     const held = new Promise<void>((resolve) => (release = resolve));
     const worker = new Worker(
       'q',

@@ -77,7 +77,9 @@ export class KinglyClient {
     }
     const base = await this.redis();
     const conn = base.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
-    conn.on('error', () => {});
+    conn.on('error', () => {
+      /* reported through the failed command; ioredis reconnects */
+    });
     this.#blocking.add(conn);
     conn.once('end', () => this.#blocking.delete(conn));
     return conn;
@@ -102,7 +104,9 @@ export class KinglyClient {
     const opened = this.#queues.get(name);
     if (opened) return opened;
     const queue = new Queue<JobData>(name, { connection, prefix: this.keys.prefix });
-    queue.on('error', () => {});
+    queue.on('error', () => {
+      /* reported through the failed call; ioredis reconnects */
+    });
     this.#queues.set(name, queue);
     return queue;
   }
@@ -185,12 +189,24 @@ export class KinglyClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => {})));
+    await Promise.all(
+      [...this.#queues.values()].map((q) =>
+        q.close().catch(() => {
+          /* closing: a queue whose connection is gone has nothing left to close */
+        }),
+      ),
+    );
     this.#queues.clear();
     this.#idleBlocking.length = 0;
     for (const conn of this.#blocking) conn.disconnect();
     const redis = this.#redis;
     this.#redis = undefined;
-    if (redis) await redis.then((r) => r.quit().catch(() => r.disconnect())).catch(() => {});
+    if (redis) {
+      await redis
+        .then((r) => r.quit().catch(() => r.disconnect()))
+        .catch(() => {
+          /* it never connected: nothing to close */
+        });
+    }
   }
 }

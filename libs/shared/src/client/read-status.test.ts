@@ -14,7 +14,9 @@ describe('readStatus', () => {
   let client: KinglyClient;
   let io: Redis;
   let worker: Worker;
-  let release: () => void = () => {};
+  let release: () => void = () => {
+    /* replaced once the held job runs */
+  };
   beforeAll(async () => {
     client = new KinglyClient({ redisUrl: inject('redisUrl'), prefix });
     io = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
