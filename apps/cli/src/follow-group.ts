@@ -111,6 +111,7 @@ function liveRows(client: KinglyClient, rows: GroupRow[]): { stop: (last?: strin
   const timer = setInterval(() => {
     if (reading) return;
     reading = true;
+    // Cannot reject: each lookup's error is caught (the row keeps its last record until the next read).
     void Promise.all(rows.map((r) => client.findJob(r.id).catch(() => undefined))).then((records) => {
       reading = false;
       records.forEach((record, i) => {

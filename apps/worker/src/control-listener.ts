@@ -27,7 +27,10 @@ export async function listenForControl(
     } catch {
       /* a bad signal name from a client: fall back to SIGTERM */
     }
-    void job.stop({ state: 'cancelled', signal, reason: `cancelled by request (${signal}, SIGKILL after ${message.graceMs} ms)` }, { signal, graceMs: message.graceMs });
+    // Not awaited (the kill takes up to the grace period); a failed kill is said in the job's log.
+    job
+      .stop({ state: 'cancelled', signal, reason: `cancelled by request (${signal}, SIGKILL after ${message.graceMs} ms)` }, { signal, graceMs: message.graceMs })
+      .catch((error: unknown) => job.log(`[kingly] the cancel could not kill the job's processes: ${(error as Error)?.message ?? String(error)}`));
   });
   await subscriber.subscribe(keys.control(workerId));
   return async () => {

@@ -34,7 +34,7 @@ describe('reading BullMQ queues from their keys', () => {
       { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix, concurrency: 1, autorun: false },
     );
     await queue.addBulk([{ name: 'ok', data: {} }, { name: 'fail', data: {} }, { name: 'fail', data: {} }, { name: 'hold', data: { x: 1 } }]);
-    void worker.run();
+    void worker.run(); // runs until closed; it rejects only when already running
     await waitFor(async () => (await queue.getJobCounts('active')).active === 1 && (await queue.getJobCounts('wait')).wait === 0, { message: 'the hold job to be active and the rest done' });
     await queue.add('later', {}, { delay: 60_000 });
     await queue.add('urgent', {}, { priority: 1 });

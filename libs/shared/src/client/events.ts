@@ -82,6 +82,7 @@ export interface OnCompleteOptions {
 /** Calls `listener` for every terminal transition; returns a function that stops listening. */
 export function onComplete(ctx: ClientContext, listener: CompleteListener, options: OnCompleteOptions = {}): () => void {
   const controller = new AbortController();
+  // Cannot reject: every error of the reader goes to onError.
   void (async () => {
     try {
       for await (const event of readEvents(ctx, { since: options.since ?? '$', signal: controller.signal })) {
