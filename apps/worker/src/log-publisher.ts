@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { formatBytes, LOG_FIELDS, STREAM_CODES, type LogStream } from '@kingly/cmd';
+import { SizeWindow } from './size-window.js';
 
 export interface LogPublisherOptions {
   /** Lines kept in the stream (MAXLEN ~); past it a system line says output was cut. @default 100000 */
@@ -20,25 +21,27 @@ export interface LogPublisherOptions {
 }
 
 // Adds a batch of lines to a log stream, one entry per line, exactly as one XADD per line would.
-// ARGV: stream field, line field, how many lines go in before the truncation notice, how many
-// entries to keep after the batch (XTRIM MAXLEN ~; 0 for no trim), the truncation notice ('' for
-// none), the system stream code, then (stream code, line) pairs. One command per batch instead of
-// one per line: on a chatty job the per-command cost on both sides (a Command object, its promise
-// and its reply in the worker, parsing in Redis) was most of the work. The worker counts what to
-// keep (it knows every line's size); Redis only trims.
+// ARGV: stream field, line field, how many lines go in untrimmed, MAXLEN for the rest (the entries
+// both caps allow, counted by the worker, which knows every line's size), the truncation notice to
+// add before the first trimmed line ('' for none), the system stream code, then (stream code,
+// line) pairs. One command per batch instead of one per line: on a chatty job the per-command cost
+// on both sides (a Command object, its promise and its reply in the worker, parsing in Redis) was
+// most of the work, and the garbage it made grew the worker's heap.
 const XADD_BATCH = `
 local sf, lf = ARGV[1], ARGV[2]
 local plain = tonumber(ARGV[3])
-local keep = tonumber(ARGV[4])
 local n = 0
 for i = 7, #ARGV, 2 do
-  if n == plain and ARGV[5] ~= '' then
-    redis.call('XADD', KEYS[1], '*', sf, ARGV[6], lf, ARGV[5])
+  if n < plain then
+    redis.call('XADD', KEYS[1], '*', sf, ARGV[i], lf, ARGV[i + 1])
+  else
+    if n == plain and ARGV[5] ~= '' then
+      redis.call('XADD', KEYS[1], '*', sf, ARGV[6], lf, ARGV[5])
+    end
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', sf, ARGV[i], lf, ARGV[i + 1])
   end
-  redis.call('XADD', KEYS[1], '*', sf, ARGV[i], lf, ARGV[i + 1])
   n = n + 1
 end
-if keep > 0 then redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', keep) end
 if ARGV[5] ~= '' and plain < n then n = n + 1 end
 redis.call('HINCRBY', KEYS[2], 'logLines', n)
 return n
@@ -70,10 +73,8 @@ export class LogPublisher {
   #writtenBytes = 0;
   /** Which cap was passed first, once one was: from then on every batch trims the stream. */
   #truncatedBy: 'lines' | 'bytes' | undefined;
-  /** Sizes of the entries the stream keeps, oldest first from #keptHead: what the next trim keeps. */
-  #kept: number[] = [];
-  #keptHead = 0;
-  #keptBytes = 0;
+  /** Sizes of the entries the stream keeps once trimmed to both caps. */
+  readonly #kept = new SizeWindow();
   #lastSend: Promise<unknown> = Promise.resolve();
   #error: unknown;
   #drainWaiters: Array<() => void> = [];
@@ -145,9 +146,9 @@ export class LogPublisher {
     this.#batch = [];
     this.#batchSizes = [];
     this.#waitingBytes = 0;
-    // Lines go in untrimmed until a cap is passed; from there each batch ends with a trim to what
-    // the caps allow, after a notice at the first line over.
-    let plain = sizes.length;
+    // Lines go in untrimmed until a cap is passed; from there each one trims the stream to what the
+    // caps allow after this batch, after a notice at the first line over.
+    let plain = this.#truncatedBy ? 0 : sizes.length;
     let notice = '';
     for (let i = 0; i < sizes.length; i += 1) {
       this.#written += 1;
@@ -159,11 +160,12 @@ export class LogPublisher {
           this.#truncatedBy === 'lines'
             ? `[kingly] output passed ${this.#maxLines} lines: only the last ~${this.#maxLines} are kept`
             : `[kingly] output passed ${formatBytes(this.#maxBytes)}: only the last ~${formatBytes(this.#maxBytes)} are kept`;
-        this.#keep(Buffer.byteLength(notice));
+        this.#kept.push(Buffer.byteLength(notice));
       }
-      this.#keep(sizes[i]!);
+      this.#kept.push(sizes[i]!);
+      if (this.#truncatedBy) this.#kept.trim(this.#maxLines, this.#maxBytes);
     }
-    const keep = this.#truncatedBy ? this.#trimKept() : 0;
+    const keep = this.#truncatedBy ? this.#kept.count : 0;
     this.#inFlight += 1;
     // ioredis writes the commands of one connection in order, so batches land in order.
     this.#lastSend = this.#redis
@@ -179,24 +181,5 @@ export class LogPublisher {
           for (const resolve of waiters) resolve();
         }
       });
-  }
-
-  #keep(size: number): void {
-    this.#kept.push(size);
-    this.#keptBytes += size;
-  }
-
-  /** Drops the oldest kept entries until both caps hold (the newest one stays); returns how many are left. */
-  #trimKept(): number {
-    while (this.#kept.length - this.#keptHead > 1 && (this.#kept.length - this.#keptHead > this.#maxLines || this.#keptBytes > this.#maxBytes)) {
-      this.#keptBytes -= this.#kept[this.#keptHead]!;
-      this.#keptHead += 1;
-    }
-    // Shift the window down now and then rather than per line.
-    if (this.#keptHead > 4096 && this.#keptHead * 2 > this.#kept.length) {
-      this.#kept = this.#kept.slice(this.#keptHead);
-      this.#keptHead = 0;
-    }
-    return this.#kept.length - this.#keptHead;
   }
 }
