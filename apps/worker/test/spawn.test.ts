@@ -44,7 +44,7 @@ describe('spawnInGroup', () => {
   it('a stop that came while the process was being started kills it once it exists', async () => {
     const id = uniqueName('attach');
     // The job is not read by stop() or attach(): only its id and the log are.
-    const running = new RunningJob({ id, job: {} as Job<JobData>, limits: {}, log: () => {} });
+    const running = new RunningJob({ id, job: {} as Job<JobData>, limits: {}, log: () => undefined });
     // The stop is over before the process exists: it found nothing to kill.
     await running.stop({ state: 'cancelled', signal: 'SIGTERM', reason: 'test' }, { graceMs: 500 });
     const child = spawnInGroup('/bin/sh', ['-c', 'sleep 300 & sleep 300'], '/', { KINGLY_JOB_ID: id });
