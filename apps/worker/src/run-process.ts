@@ -35,7 +35,9 @@ export async function startProcess(
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
     // Node says "spawn /bin/sh ENOENT" for a missing cwd too: name the cwd when it is the cause.
-    child.once('error', (error) => checkCwd(cwd).then(() => reject(new SpawnError(error.message)), reject));
+    child.once('error', (error) => {
+      checkCwd(cwd).then(() => reject(new SpawnError(error.message)), reject);
+    });
   });
   running.attach(pid);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

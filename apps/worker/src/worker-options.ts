@@ -61,6 +61,6 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
     host,
     home: resolve(options.home ?? (process.env.KINGLY_HOME || join(homedir(), '.kingly'))),
-    log: options.log ?? (() => {}),
+    log: options.log ?? (() => undefined),
   };
 }
