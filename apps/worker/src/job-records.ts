@@ -65,7 +65,7 @@ export function applyOutcome(record: JobRecord, outcome: Outcome, finishedAt: nu
  * Terminal write (exactly once, see finishJob) and removal from the host's reaping list. When the
  * full record cannot be written, finishJob ends the job with a minimal one; `log` says so.
  */
-export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord, log: (line: string) => void = () => {}): Promise<boolean> {
+export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord, log: (line: string) => void = () => undefined): Promise<boolean> {
   const onFallback = (error: unknown): void =>
     log(`kingly could not record the full outcome (${(error as Error)?.message ?? String(error)}); ended it ${record.state} with a minimal record`);
   // Both commands go out together (one round trip); the entry goes whoever finished the job.

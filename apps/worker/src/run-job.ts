@@ -85,7 +85,10 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
       // say the job is taken. A plain command only needs the write sent before its spawn (one
       // connection keeps the order, so the started record lands after it); it is awaited with that.
       if (needsWorkspace(data) || data.portRange) await preparing;
-      else preparing.catch(() => {});
+      else
+        preparing.catch(() => {
+          /* awaited with the started record (runProcesses), which reports the error; this only keeps it from being unhandled until then */
+        });
       const workspace = await prepareWorkspace(id, data, (line) => publisher.push('system', line), {
         home: ctx.options.home,
         // A cancel or limit that came while a setup process was being started reaches it too.
@@ -187,7 +190,13 @@ async function cancelRestOfGroup(ctx: RunContext, id: string, group: string, pub
   const others = (await ctx.client.listJobs({ group, limit: 10_000 })).filter((r) => r.id !== id && (r.state === 'queued' || r.state === 'running'));
   if (others.length === 0) return;
   publisher.push('system', `[kingly] fail-fast: cancelling ${others.length} other job(s) of group ${group}`);
-  await Promise.all(others.map((r) => ctx.client.cancel(r.id, { wait: false, graceMs: 2000 }).catch(() => {})));
+  await Promise.all(
+    others.map((r) =>
+      ctx.client
+        .cancel(r.id, { wait: false, graceMs: 2000 })
+        .catch((error: unknown) => publisher.push('system', `[kingly] fail-fast: could not cancel ${r.id}: ${(error as Error)?.message ?? String(error)}`)),
+    ),
+  );
 }
 
 function describe(outcome: Outcome): string {

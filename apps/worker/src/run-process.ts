@@ -76,7 +76,7 @@ function pipeOutput(child: SpawnedProcess, publisher: LogPublisher): Promise<voi
       splitter.push(chunk);
       if (publisher.backlogged) {
         stream.pause();
-        void publisher.drained().then(() => stream.resume());
+        void publisher.drained().then(() => stream.resume()); // drained() only resolves
       }
     });
     return new Promise<void>((resolve) => {

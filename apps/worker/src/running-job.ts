@@ -72,7 +72,7 @@ export class RunningJob {
 
   /**
    * Kills every process of the job (signal, then SIGKILL after the grace period) and makes its
-   * end report `outcome`. The first stop wins; later calls wait for it.
+   * end report `outcome`. The first stop wins; later calls wait for it. Never rejects.
    */
   stop(outcome: StopOutcome, options: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<void> {
     if (!this.#stopping) {
@@ -99,8 +99,13 @@ export class RunningJob {
   }
 
   #kill(pgid: number | null): Promise<void> {
-    return killJobProcesses(this.id, pgid, this.#stopOptions).then((left) => {
-      if (left > 0) this.log(`[kingly] ${left} process(es) of the job could not be killed`);
-    });
+    // Never rejects: callers fire stops and forget them (a timer, a control message), so a failed
+    // kill is said in the job's log rather than lost as an unhandled rejection.
+    return killJobProcesses(this.id, pgid, this.#stopOptions).then(
+      (left) => {
+        if (left > 0) this.log(`[kingly] ${left} process(es) of the job could not be killed`);
+      },
+      (error: unknown) => this.log(`[kingly] could not kill the job's processes: ${(error as Error)?.message ?? String(error)}`),
+    );
   }
 }
