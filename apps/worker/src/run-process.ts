@@ -32,6 +32,9 @@ export async function startProcess(
 ): Promise<ProcessRun> {
   const spawnedAt = Date.now();
   const child = spawnCommand(running.id, data, cwd, env);
+  // The pid is known as spawn() returns: attached in the same turn, so no stop can come between
+  // (a stop that found no group would signal the processes one by one, then the group again).
+  if (child.pid !== undefined) running.attach(child.pid);
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
     // Node says "spawn /bin/sh ENOENT" for a missing cwd too: name the cwd when it is the cause.
@@ -39,7 +42,6 @@ export async function startProcess(
       checkCwd(cwd).then(() => reject(new SpawnError(error.message)), reject);
     });
   });
-  running.attach(pid);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
