@@ -49,10 +49,21 @@ export const MIB = 1024 * 1024;
 /** A host name or address as it appears in a Host header, without the port. */
 const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*|\[[0-9a-f:.]+\])$/i;
 
+/** The shortest token the API takes. */
+export const MIN_TOKEN_CHARS = 16;
+
 /** Refuses options the API cannot run with (no token, a malformed host name), naming the option. */
 export function checkApiOptions(options: Pick<ApiOptions, 'token' | 'allowedHosts'>): void {
   if (typeof options.token !== 'string' || options.token === '') {
     throw badInput('token: required; the API has no tokenless mode', "set KINGLY_API_TOKEN, or let 'kingly api' or 'kingly up' make KINGLY_HOME/api-token");
+  }
+  // A right token always passes the failure limit (so nobody can lock the owner out): the limit
+  // then slows guessing of wrong ones only, which a short token would not survive.
+  if ([...options.token].length < MIN_TOKEN_CHARS) {
+    throw badInput(
+      `token: is ${[...options.token].length} characters; at least ${MIN_TOKEN_CHARS} are needed`,
+      "use a random one, e.g. KINGLY_API_TOKEN=$(openssl rand -hex 24), or let 'kingly api' or 'kingly up' make one",
+    );
   }
   for (const name of options.allowedHosts ?? []) {
     if (typeof name !== 'string' || !HOST_NAME.test(name)) {

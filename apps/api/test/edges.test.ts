@@ -29,6 +29,10 @@ describe('no tokenless mode', () => {
     await expect(buildApp({ redisUrl, token: '' })).rejects.toMatchObject(refused);
     await expect(startApiServer({ redisUrl, prefix: uniqueName('api-notoken'), host: '127.0.0.1', port: 0 } as never)).rejects.toMatchObject(refused);
   });
+
+  it('refuses a token short enough to guess, naming the option and the length', async () => {
+    await expect(buildApp({ redisUrl, token: 'hunter2' })).rejects.toMatchObject({ code: 'E_BAD_INPUT', message: 'token: is 7 characters; at least 16 are needed' });
+  });
 });
 
 describe('the Host allow-list (DNS rebinding)', () => {
