@@ -8,6 +8,12 @@ import { median, nowMs } from './lib/util.mjs';
 
 export const name = 'throughput';
 
+// Parity with the minimal BullMQ worker, within the 20 % that issue 12 says is not worth buying with
+// complexity: the worker spawns jobs itself since the spawner processes went (private Node internals,
+// dishonest deaths); fork() from the worker's bigger heap is what the rest costs
+// (docs/benchmarks.md, "Spawning from the worker"). It was 1.2× with the spawners.
+const THROUGHPUT_VS_BULLMQ = 0.8;
+
 export async function run({ quick, log }) {
   const jobs = quick ? 200 : 2000;
   const rounds = quick ? 3 : 5;
@@ -46,7 +52,7 @@ export async function run({ quick, log }) {
     }
     const k = median(samples.kingly);
     const rows = [
-      { metric: `jobs/s (${jobs} × true, c=8)`, kingly: k, baseline: 'minimal BullMQ worker', baselineValue: median(samples.bullmq), better: 'higher', target: { ratioAtLeast: 1.2 } },
+      { metric: `jobs/s (${jobs} × true, c=8)`, kingly: k, baseline: 'minimal BullMQ worker', baselineValue: median(samples.bullmq), better: 'higher', target: { ratioAtLeast: THROUGHPUT_VS_BULLMQ } },
       hasParallel
         ? { metric: `jobs/s (${jobs} × true, -j8)`, kingly: k, baseline: 'GNU parallel -j8', baselineValue: median(samples.parallel), better: 'higher', target: { ratioAtLeast: 1.0 } }
         : { metric: `jobs/s (${jobs} × true, -j8)`, kingly: k, baseline: 'GNU parallel -j8', skipped: 'parallel not installed', better: 'higher', target: { ratioAtLeast: 1.0 } },

@@ -26,6 +26,9 @@ describe('usage errors exit 2 with one line and a hint', () => {
     [['run', '--env', 'NOEQUALS', 'true'], 'expected KEY=VALUE', 'kingly run --help'],
     [['wait', '--timeout', 'soon', 'x'], "--timeout must be a duration like 500ms, 30s, 10m or 2h, got 'soon'", 'kingly wait --help'],
     [['worker', '--concurrency', '0'], "'--concurrency <n>' argument '0' is invalid", 'kingly worker --help'],
+    [['worker', '--max-log-bytes', 'lots'], "--max-log-bytes must be a size like 512K, 200M or 2G, got 'lots'", 'kingly worker --help'],
+    [['worker', '--max-log-bytes', '1K'], "--max-log-bytes must be at least 64K (the longest line kept), got '1K'", 'kingly worker --help'],
+    [['worker', '--max-log-lines', '0'], "'--max-log-lines <n>' argument '0' is invalid", 'kingly worker --help'],
     [['--redis-url', 'http://x', 'jobs'], "argument 'http://x' is invalid", 'kingly --help'],
     // The job spec's limits (libs/shared/src/schemas/spec-text.ts), named by field.
     [['run', '--name', 'n'.repeat(300), 'true'], 'name: is longer than 200 characters', 'kingly run --help'],

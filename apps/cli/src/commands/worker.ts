@@ -6,6 +6,8 @@ interface WorkerCommandOptions {
   readonly concurrency?: number;
   readonly queue?: string;
   readonly grace?: string;
+  readonly maxLogLines?: number;
+  readonly maxLogBytes?: string;
 }
 
 export function workerCommand(): Command {
@@ -19,27 +21,37 @@ export function workerCommand(): Command {
     .option('--concurrency <n>', 'jobs to run at once (default: the number of CPU cores)', integer(1, 10_000))
     .option('--queue <queue>', 'queue to take jobs from (default: $KINGLY_QUEUE or "commands")', queueName)
     .option('--grace <duration>', 'on shutdown, how long running jobs may go on: 500ms, 30s, 10m (default: 10s)')
+    .option('--max-log-lines <n>', "lines of each job's log kept in Redis; older ones are dropped with a notice (default: 100000)", integer(1, 100_000_000))
+    .option('--max-log-bytes <size>', "bytes of each job's log kept in Redis: 512K, 64M, 1G (default: 64M)")
     .addHelpText(
       'after',
       `
 Examples:
   $ kingly worker
-  $ KINGLY_REDIS_URL=redis://10.0.0.5:6379 kingly worker --concurrency 4 --queue builds --grace 30s`,
+  $ KINGLY_REDIS_URL=redis://10.0.0.5:6379 kingly worker --concurrency 4 --queue builds --grace 30s
+  $ kingly worker --max-log-bytes 16M --max-log-lines 20000`,
     );
   addGlobalOptions(command);
   return command.action(async (options: WorkerCommandOptions, cmd: Command) => {
-    const { parseDuration } = await import('@kingly/cmd');
+    const { badInput, parseDuration, parseSize } = await import('@kingly/cmd');
     const shutdownGraceMs = options.grace === undefined ? undefined : parseDuration(options.grace, '--grace');
+    const maxLogBytes = options.maxLogBytes === undefined ? undefined : parseSize(options.maxLogBytes, '--max-log-bytes');
+    const { runWorkerMain, MAX_LINE_BYTES } = await import('@kingly/worker');
+    // Under one line's worth (lines are cut at MAX_LINE_BYTES), each line would push out the last.
+    if (maxLogBytes !== undefined && maxLogBytes < MAX_LINE_BYTES) {
+      throw badInput(`--max-log-bytes must be at least ${MAX_LINE_BYTES / 1024}K (the longest line kept), got '${options.maxLogBytes}'`);
+    }
     const config = await loadConfig(cmd, options.queue !== undefined ? { queue: options.queue } : {});
     // With no Redis configured, work for the local stack (its Redis only: this is the worker).
     const redisUrl = await redisUrlFor(config, 'redis');
-    const { runWorkerMain } = await import('@kingly/worker');
     await runWorkerMain({
       redisUrl,
       queue: config.queue,
       prefix: config.prefix,
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(shutdownGraceMs !== undefined ? { shutdownGraceMs } : {}),
+      ...(options.maxLogLines !== undefined ? { maxLogLines: options.maxLogLines } : {}),
+      ...(maxLogBytes !== undefined ? { maxLogBytes } : {}),
     });
   });
 }
