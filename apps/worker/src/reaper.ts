@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { finishJob, recordFromHash, type JobData, type JobRecord, type KinglyKeys } from '@kingly/cmd';
+import { finishWorkerLost, recordFromHash, type JobData, type KinglyKeys } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
 import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
@@ -106,7 +106,6 @@ export class Reaper {
     const hash = await redis.hgetall(keys.job(id));
     if (hash.state !== 'running' || hash.workerId !== entry.workerId) return;
     const record = recordFromHash(id, hash);
-    if (record.group) await redis.srem(keys.groupSlots(record.group), id);
     const reason = `worker ${entry.workerId} on ${record.host ?? 'its host'} stopped sending heartbeats`;
     if (record.attempt < record.attempts) {
       await redis
@@ -116,16 +115,7 @@ export class Reaper {
         .exec();
       return;
     }
-    const now = Date.now();
-    const final: JobRecord = {
-      ...record,
-      state: 'worker-lost',
-      reason,
-      finishedAt: new Date(now).toISOString(),
-      durationMs: record.startedAt ? now - Date.parse(record.startedAt) : null,
-    };
-    await redis.xadd(keys.logs(id), '*', 's', 's', 'l', `[kingly] ${reason}; the job is marked worker-lost`);
-    await finishJob(redis, keys, final);
+    await finishWorkerLost(redis, keys, record, reason);
   }
 
   /** BullMQ fails a stalled job (maxStalledCount 0); once it has, retry the ones with attempts left. */

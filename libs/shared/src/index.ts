@@ -13,6 +13,7 @@ export * from './free-port.js';
 export * from './job-states.js';
 export * from './display-command.js';
 export * from './finish-job.js';
+export * from './finish-worker-lost.js';
 export * from './record-hash.js';
 export * from './event-fields.js';
 export * from './schemas/job-state.js';

@@ -2,8 +2,8 @@ import { constants } from 'node:os';
 import { ErrorCodes, KinglyError } from '../errors.js';
 import { CANCEL_FIELD, type KillMessage } from '../control.js';
 import { finishJob } from '../finish-job.js';
+import { finishWorkerLost } from '../finish-worker-lost.js';
 import { specToHash } from '../record-hash.js';
-import { LOG_FIELDS } from '../schemas/log-entry.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData } from '../schemas/job-spec.js';
 import { isTerminalState } from '../schemas/job-state.js';
@@ -86,19 +86,8 @@ export async function cancelJob(ctx: ClientContext, id: string, options: CancelO
  * The host's reaping entry stays, so a worker that starts there kills what the job left running.
  */
 async function endOrphan(ctx: ClientContext, record: JobRecord): Promise<JobRecord> {
-  const redis = await ctx.redis();
-  const now = Date.now();
   const host = record.host ?? 'its host';
   const reason = `cancel requested, but worker ${record.workerId} is gone (no heartbeat): ended without seeing it exit; a worker starting on ${host} kills any process it left`;
-  const final: JobRecord = {
-    ...record,
-    state: 'worker-lost',
-    reason,
-    finishedAt: new Date(now).toISOString(),
-    durationMs: record.startedAt ? now - Date.parse(record.startedAt) : null,
-  };
-  if (record.group) await redis.srem(ctx.keys.groupSlots(record.group), record.id);
-  await redis.xadd(ctx.keys.logs(record.id), '*', LOG_FIELDS.stream, 's', LOG_FIELDS.line, `[kingly] ${reason}; the job is marked worker-lost`);
-  await finishJob(redis, ctx.keys, final);
+  await finishWorkerLost(await ctx.redis(), ctx.keys, record, reason);
   return getJob(ctx, record.id);
 }
