@@ -77,10 +77,10 @@ export async function recordFinished(redis: Redis, keys: KinglyKeys, record: Job
   return first;
 }
 
-/** Between attempts: the job is queued again, its log stays open. */
-export async function recordRetrying(redis: Redis, keys: KinglyKeys, record: JobRecord, why: string): Promise<void> {
+/** Between attempts: the job is queued again, its log stays open; `reason` says which attempt ended how, and when the next one starts. */
+export async function recordRetrying(redis: Redis, keys: KinglyKeys, record: JobRecord, reason: string): Promise<void> {
   const multi = redis.multi();
-  multi.hset(keys.job(record.id), { state: 'queued', reason: `attempt ${record.attempt} of ${record.attempts} ${why}; retrying` });
+  multi.hset(keys.job(record.id), { state: 'queued', reason });
   if (record.host) multi.hdel(keys.running(record.host), record.id);
   await multi.exec();
 }

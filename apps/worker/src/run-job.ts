@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  describeSpecIssue, formatDuration, jobSpecSchema, recordFromData, safeText,
+  describeRetryWait, describeSpecIssue, formatDuration, jobSpecSchema, recordFromData, retryConflict, retryPolicyOf, safeText,
   type JobData, type JobRecord, type KinglyClient, type KinglyKeys, type Outcome,
 } from '@kingly/cmd';
 import type { CookieCache } from './job-processes.js';
@@ -48,12 +48,16 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   // text made safe to store and print, and ends spawn-failed naming the field.
   const { createdAt, ...spec } = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as Partial<JobData>;
   const parsed = jobSpecSchema.safeParse(spec);
+  // BullMQ's options are the job's retry policy; a spec that says otherwise is refused (retry-policy.ts).
+  const policy = retryPolicyOf(job.opts);
+  const conflict = parsed.success ? retryConflict(parsed.data, job.opts) : undefined;
   const data: JobData = {
     ...(parsed.success ? parsed.data : { command: safeText(spec.command ?? '?', INVALID_SPEC_TEXT_CHARS) }),
     createdAt: typeof createdAt === 'number' && Number.isFinite(createdAt) ? createdAt : job.timestamp,
   };
   const base: JobRecord = {
     ...recordFromData(id, job.queueName, data, 'running'),
+    attempts: policy.attempts,
     host: ctx.options.host,
     workerId: ctx.options.workerId,
     attempt,
@@ -65,6 +69,8 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   let record = base;
   if (!parsed.success) {
     outcome = { state: 'spawn-failed', reason: `invalid job spec: ${parsed.error.issues[0] ? describeSpecIssue(parsed.error.issues[0]) : 'unknown'}` };
+  } else if (conflict) {
+    outcome = { state: 'spawn-failed', reason: `invalid job spec: ${conflict.field}: ${conflict.message}` };
   } else {
     const running = new RunningJob({ id, job, limits: data.limits ?? {}, log: (line) => publisher.push('system', line) });
     ctx.running.set(id, running);
@@ -134,10 +140,12 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
     await step('fail-fast cancel of its group', () => cancelRestOfGroup(ctx, id, group, publisher));
   }
   // The notice written when a cap was passed is trimmed away with the old lines: say it again last.
+  const retrying = retry ? `attempt ${attempt} of ${final.attempts} ${describe(outcome)}; retrying ${describeRetryWait(policy, attempt)}` : undefined;
+  if (retrying) publisher.push('system', `[kingly] ${retrying}`);
   const truncated = publisher.truncationSummary;
   if (truncated) publisher.push('system', truncated);
   await step('writing its last log lines', () => publisher.flush());
-  if (retry) await recordRetrying(ctx.redis, ctx.keys, final, describe(outcome));
+  if (retrying) await recordRetrying(ctx.redis, ctx.keys, final, retrying);
   else await recordFinished(ctx.redis, ctx.keys, final, (line) => ctx.options.log(`kingly worker: job ${id}: ${line}`));
   return { record: final, retry };
 }

@@ -15,6 +15,7 @@ export * from './display-command.js';
 export * from './finish-job.js';
 export * from './finish-worker-lost.js';
 export * from './record-hash.js';
+export * from './retry-policy.js';
 export * from './event-fields.js';
 export * from './schemas/job-state.js';
 export * from './schemas/job-spec.js';

@@ -2,6 +2,7 @@ import { ErrorCodes, KinglyError } from '../errors.js';
 import { RESERVED_QUEUE_NAMES } from '../keys.js';
 import { EVENTS_MAXLEN, FINISHED_TTL_SECONDS } from '../finish-job.js';
 import { newJobId } from '../ids.js';
+import { bullRetryOptions } from '../retry-policy.js';
 import { displayCommand, jobSpecSchema, type JobData, type JobSpec } from '../schemas/job-spec.js';
 import { describeSpecIssue } from '../schemas/spec-issue.js';
 import { BULL_JOB_DEFAULTS, type ClientContext } from './context.js';
@@ -84,8 +85,8 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
         jobs.slice(start, start + ADD_BULK_CHUNK).map(({ id, data }) => ({
           name: data.name ?? 'command',
           data,
-          // BullMQ's default is one attempt: leaving it out keeps each packed job smaller.
-          opts: data.attempts !== undefined && data.attempts > 1 ? { ...BULL_JOB_DEFAULTS, jobId: id, attempts: data.attempts } : { ...BULL_JOB_DEFAULTS, jobId: id },
+          // BullMQ retries the job, so the spec's attempts and backoff go into its options (see retry-policy.ts).
+          opts: { ...BULL_JOB_DEFAULTS, jobId: id, ...bullRetryOptions(data) },
         })),
       ),
     );

@@ -70,6 +70,18 @@ export const restartPolicySchema = z
   })
   .strict();
 
+/** How long to wait before each retry; the client hands it to BullMQ as `opts.backoff`, which applies it. */
+export const backoffSpecSchema = z
+  .object({
+    /** `fixed`: `delayMs` before every retry; `exponential`: `delayMs` × 2^(n−1) before retry n. */
+    type: z.enum(['fixed', 'exponential']),
+    /** The wait, ms (the first one, for `exponential`). */
+    delayMs: z.number().int().min(0).max(86_400_000),
+  })
+  .strict();
+
+export type BackoffSpec = z.infer<typeof backoffSpecSchema>;
+
 const tcpPort = z.number().int().min(1).max(65_535);
 
 /** What a client asks for. Parsed on enqueue and again in the worker. */
@@ -93,6 +105,8 @@ export const jobSpecSchema = z
     limits: runLimitsSchema.optional(),
     /** How many times to run the job in all when it fails or its worker is lost. @default 1 */
     attempts: z.number().int().min(1).max(100).optional(),
+    /** Wait before each retry; see BackoffSpec. @default undefined (retry at once) */
+    backoff: backoffSpecSchema.optional(),
     /** At most this many jobs of the same group run at once, over all workers. Needs `group`. @default undefined (no cap) */
     groupConcurrency: z.number().int().min(1).max(10_000).optional(),
     /** When this job fails, cancel the rest of its group (their trees killed). Needs `group`. @default false */
