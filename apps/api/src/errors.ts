@@ -36,6 +36,7 @@ const STATUS_BY_CODE: Record<ErrorCode | ApiErrorCode, number> = {
   [ErrorCodes.REDIS_UNREACHABLE]: 503,
   [ErrorCodes.REDIS_NOT_INSTALLED]: 503,
   [ErrorCodes.STACK_FAILED]: 503,
+  [ErrorCodes.CLIENT_CLOSED]: 503,
   [ErrorCodes.TIMEOUT]: 504,
   [ApiErrorCodes.FORBIDDEN]: 403,
   [ApiErrorCodes.NOT_FOUND]: 404,

@@ -10,6 +10,8 @@ export const ErrorCodes = {
   WORKER_GONE: 'E_WORKER_GONE',
   CONFLICT: 'E_CONFLICT',
   UNAUTHORIZED: 'E_UNAUTHORIZED',
+  /** The client was closed while a wait or follower was still pending. */
+  CLIENT_CLOSED: 'E_CLIENT_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

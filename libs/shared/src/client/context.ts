@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { KinglyKeys } from '../keys.js';
 import type { JobData } from '../schemas/job-spec.js';
+import type { EventsHub } from './events-hub.js';
 
 /** What the client's parts share: the command connection, keys and the queues opened so far. */
 export interface ClientContext {
@@ -12,6 +13,8 @@ export interface ClientContext {
   blockingRedis(): Promise<Redis>;
   /** Takes back a blocking connection that is idle (its reader ended between two commands), for the next reader. */
   releaseBlockingRedis(connection: Redis): void;
+  /** The client's one reader of the events stream, shared by every wait and follower. */
+  events(): EventsHub;
   queue(name: string): Promise<Queue<JobData>>;
   /** Every queue that has had a job, the default one first. */
   knownQueues(): Promise<string[]>;

@@ -2,6 +2,7 @@ import { parseEvent } from '../event-fields.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { LifecycleEvent } from '../schemas/lifecycle-event.js';
 import type { ClientContext } from './context.js';
+import type { EventSubscriber } from './events-hub.js';
 
 export interface ReadEventsOptions {
   /** Start after this stream id; '0' replays everything kept, '$' only new ones. @default '$' */
@@ -31,42 +32,87 @@ async function tailStart(ctx: ClientContext, tail: number): Promise<string> {
   return last.length <= tail ? '0' : last[tail]![0];
 }
 
-/** Lifecycle events in order, from `since`. */
+/** Events a follower may have unread before it stops taking them live and catches up later. */
+const MAX_HELD = 10_000;
+
+/**
+ * Lifecycle events in order, from `since`. Followers read what is kept at their own pace, then
+ * live through the client's shared events reader (one blocking connection for all of them and
+ * every wait).
+ */
 export async function* readEvents(ctx: ClientContext, options: ReadEventsOptions = {}): AsyncGenerator<LifecycleEvent> {
   let last = options.tail !== undefined ? await tailStart(ctx, options.tail) : (options.since ?? '$');
   if (last === '$') last = await lastEventId(ctx);
-  const follow = options.follow ?? true;
-  const redis = follow ? await ctx.blockingRedis() : await ctx.redis();
-  const abort = (): void => redis.disconnect();
-  if (follow) options.signal?.addEventListener('abort', abort, { once: true });
-  let failed = false;
+  const signal = options.signal;
+  if (options.follow === false) {
+    for await (const event of readKept(ctx, last)) yield event;
+    return;
+  }
+  let wake = (): void => undefined;
+  const stop = (): void => wake();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
-    while (!options.signal?.aborted) {
-      let entries: RawEntry[];
-      if (follow) {
-        const result = (await redis.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', ctx.keys.events, last)) as
-          | Array<[string, RawEntry[]]>
-          | null;
-        entries = result?.[0]?.[1] ?? [];
-      } else {
-        entries = (await redis.xrange(ctx.keys.events, last === '0' ? '-' : `(${last}`, '+', 'COUNT', 1000)) as RawEntry[];
+    // Each round: catch up from the stream, then live until this follower falls MAX_HELD behind.
+    while (!signal?.aborted) {
+      for await (const event of readKept(ctx, last)) {
+        if (signal?.aborted) return;
+        last = event.id;
+        yield event;
       }
-      for (const [id, fields] of entries) {
-        last = id;
-        yield parseEvent(id, fields);
+      let queue: LifecycleEvent[] = [];
+      let failure: { error: unknown } | undefined;
+      let behind = false;
+      const subscriber: EventSubscriber = {
+        onEvent: (event) => {
+          if (behind) return;
+          queue.push(event);
+          behind = queue.length >= MAX_HELD;
+          wake();
+        },
+        onError: (error) => {
+          failure = { error };
+          wake();
+        },
+      };
+      const unsubscribe = await ctx.events().subscribeFrom(subscriber, last);
+      try {
+        while (!signal?.aborted) {
+          if (queue.length > 0) {
+            const batch = queue;
+            queue = [];
+            for (const event of batch) {
+              if (signal?.aborted) return;
+              last = event.id;
+              yield event;
+            }
+          } else if (failure) {
+            if (signal?.aborted) return;
+            throw failure.error;
+          } else if (behind) {
+            break;
+          } else {
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        }
+      } finally {
+        unsubscribe();
       }
-      if (!follow && entries.length < 1000) return;
     }
-  } catch (error) {
-    failed = true;
-    if (!options.signal?.aborted) throw error;
   } finally {
-    if (follow) {
-      options.signal?.removeEventListener('abort', abort);
-      // Ended by its reader between two commands: the connection is idle and serves the next one.
-      if (!failed && !options.signal?.aborted) ctx.releaseBlockingRedis(redis);
-      else redis.disconnect();
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** The events kept after `last`, without waiting for new ones. */
+async function* readKept(ctx: ClientContext, last: string): AsyncGenerator<LifecycleEvent> {
+  const redis = await ctx.redis();
+  for (;;) {
+    const entries = (await redis.xrange(ctx.keys.events, last === '0' ? '-' : `(${last}`, '+', 'COUNT', 1000)) as RawEntry[];
+    for (const [id, fields] of entries) {
+      last = id;
+      yield parseEvent(id, fields);
     }
+    if (entries.length < 1000) return;
   }
 }
 

@@ -8,6 +8,7 @@ import type { LifecycleEvent } from '../schemas/lifecycle-event.js';
 import type { LogEntry } from '../schemas/log-entry.js';
 import type { ClientContext } from './context.js';
 import { enqueueMany, validateQueueName, type EnqueueOptions } from './enqueue.js';
+import { EventsHub } from './events-hub.js';
 import { onComplete, readEvents, type CompleteListener, type OnCompleteOptions, type ReadEventsOptions } from './events.js';
 import { followLogs, type FollowLogsOptions } from './follow-logs.js';
 import { findJob, getJob, listJobs, type ListJobsOptions } from './get-jobs.js';
@@ -43,6 +44,8 @@ export class KinglyClient {
   readonly #blocking = new Set<Redis>();
   /** Blocking connections whose readers ended, kept for the next reader (no connect per wait). */
   readonly #idleBlocking: Redis[] = [];
+  /** The one events reader of this client; replaced on close() so a closed client can be used again. */
+  #events: EventsHub;
   readonly #ctx: ClientContext;
 
   constructor(options: KinglyClientOptions) {
@@ -55,9 +58,20 @@ export class KinglyClient {
       redis: () => this.redis(),
       blockingRedis: () => this.#blockingRedis(),
       releaseBlockingRedis: (connection) => this.#releaseBlockingRedis(connection),
+      events: () => this.#events,
       queue: async (name) => this.#queue(name),
       knownQueues: () => this.#knownQueues(),
     };
+    this.#events = this.#newEventsHub();
+  }
+
+  #newEventsHub(): EventsHub {
+    return new EventsHub({
+      keys: this.keys,
+      redis: () => this.redis(),
+      blockingRedis: () => this.#blockingRedis(),
+      releaseBlockingRedis: (connection) => this.#releaseBlockingRedis(connection),
+    });
   }
 
   /** The shared command connection (for code that builds on the client, such as the API). */
@@ -188,7 +202,10 @@ export class KinglyClient {
     return status(this.#ctx);
   }
 
+  /** Ends pending waits and followers with E_CLIENT_CLOSED, then closes every connection. */
   async close(): Promise<void> {
+    this.#events.close();
+    this.#events = this.#newEventsHub();
     await Promise.all(
       [...this.#queues.values()].map((q) =>
         q.close().catch(() => {

@@ -4,7 +4,6 @@ import { recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import { isTerminalState } from '../schemas/job-state.js';
 import type { ClientContext } from './context.js';
-import { readEvents } from './events.js';
 import { getJob } from './get-jobs.js';
 
 export interface WaitOptions {
@@ -17,66 +16,77 @@ export interface WaitOptions {
 }
 
 /**
- * Resolves with each job's record once it is terminal. Reads the events stream from before the
- * records are checked, so a job that ends in between is not missed.
+ * Resolves with each job's record once it is terminal. Subscribes to the client's shared events
+ * reader before the records are checked, so a job that ends in between is seen by one or the
+ * other; 1,000 waits on one client share one reader.
  */
 export async function waitForJobs(ctx: ClientContext, ids: readonly string[], options: WaitOptions = {}): Promise<JobRecord[]> {
-  const { since, done } = await endedNow(ctx, ids);
-  for (const record of done.values()) options.onEach?.(record);
-  const pending = new Set(ids.filter((id) => !done.has(id)));
-  if (pending.size > 0) {
-    const controller = new AbortController();
-    const stop = (): void => controller.abort();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    let timedOut = false;
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, options.timeoutMs);
-    try {
-      for await (const event of readEvents(ctx, { since, signal: controller.signal })) {
-        if (event.type !== 'finished' || !event.record || !pending.has(event.jobId)) continue;
-        done.set(event.jobId, event.record);
-        pending.delete(event.jobId);
-        options.onEach?.(event.record);
-        if (pending.size === 0) break;
-      }
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', stop);
-      controller.abort();
-    }
-    if (pending.size > 0) {
-      if (timedOut) {
-        throw new KinglyError(ErrorCodes.TIMEOUT, `job ${[...pending].join(', ')} still not finished after ${options.timeoutMs}ms`);
-      }
-      throw new KinglyError(ErrorCodes.TIMEOUT, 'waiting was stopped before the jobs finished');
-    }
+  const done = new Map<string, JobRecord>();
+  const pending = new Set(ids);
+  const finish = (id: string, record: JobRecord): void => {
+    if (!pending.delete(id)) return;
+    done.set(id, record);
+    options.onEach?.(record);
+    if (pending.size === 0) settle.resolve();
+  };
+  let settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: noop, reject: noop };
+  const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  // Awaited only while jobs are pending; an error that comes before then is thrown there.
+  finished.catch(noop);
+  const unsubscribe = await ctx.events().subscribe({
+    jobIds: [...pending],
+    onEvent: (event) => {
+      if (event.type === 'finished' && event.record) finish(event.jobId, event.record);
+    },
+    onError: (error) => settle.reject(error),
+  });
+  try {
+    for (const [id, record] of await endedNow(ctx, ids)) finish(id, record);
+    if (pending.size > 0) await untilFinished(finished, pending, options);
+  } finally {
+    unsubscribe();
   }
   return ids.map((id) => done.get(id)!);
 }
 
-type RawEntry = [id: string, fields: string[]];
+const noop = (): void => undefined;
+
+/** `finished`, or E_TIMEOUT once the caller's timeout passes or its signal aborts. */
+async function untilFinished(finished: Promise<void>, pending: ReadonlySet<string>, options: WaitOptions): Promise<void> {
+  let stop = noop;
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    const aborted = (): void => reject(new KinglyError(ErrorCodes.TIMEOUT, 'waiting was stopped before the jobs finished'));
+    if (options.signal?.aborted) aborted();
+    options.signal?.addEventListener('abort', aborted, { once: true });
+    stop = () => options.signal?.removeEventListener('abort', aborted);
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(
+        () => reject(new KinglyError(ErrorCodes.TIMEOUT, `job ${[...pending].join(', ')} still not finished after ${options.timeoutMs}ms`)),
+        options.timeoutMs,
+      );
+    }
+  });
+  try {
+    await Promise.race([finished, stopped]);
+  } finally {
+    clearTimeout(timer);
+    stop();
+  }
+}
 
 /**
- * The newest event id, then the jobs that have ended already, in two pipelined round trips
- * whatever the number of jobs (it used to be four or five round trips per job, one job after the
- * other). The XREVRANGE runs before the HGETALLs in the same pipeline, so a job that ends after its
- * record was read is in the stream after `since`. A job no worker has touched yet is looked up in
+ * The jobs that have ended already, in two pipelined round trips whatever the number of jobs (it
+ * used to be four or five round trips per job, one job after the other). A job no worker has touched yet is looked up in
  * BullMQ: there and not finished means not ended; anything else (finished in BullMQ, not found)
  * goes through getJob as before, which throws E_JOB_NOT_FOUND for an unknown id, in `ids` order.
  */
-async function endedNow(ctx: ClientContext, ids: readonly string[]): Promise<{ since: string; done: Map<string, JobRecord> }> {
+async function endedNow(ctx: ClientContext, ids: readonly string[]): Promise<Map<string, JobRecord>> {
   const redis = await ctx.redis();
   const first = redis.pipeline();
-  first.xrevrange(ctx.keys.events, '+', '-', 'COUNT', 1);
   const valid = ids.filter(isValidJobId);
   for (const id of valid) first.hgetall(ctx.keys.job(id));
-  const [newest, ...hashes] = unwrap(await first.exec());
-  const since = (newest as RawEntry[])[0]?.[0] ?? '0';
+  const hashes = unwrap(await first.exec());
   const records = new Map<string, JobRecord>();
   valid.forEach((id, i) => {
     const hash = hashes[i] as Record<string, string>;
@@ -103,7 +113,7 @@ async function endedNow(ctx: ClientContext, ids: readonly string[]): Promise<{ s
     const record = records.get(id) ?? (await getJob(ctx, id));
     if (isTerminalState(record.state)) done.set(id, record);
   }
-  return { since, done };
+  return done;
 }
 
 function unwrap(results: Array<[Error | null, unknown]> | null): unknown[] {
