@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
-import { connectRedis, createKeys, KinglyClient, type JobData } from '@kingly/cmd';
+import { connectRedis, createKeys, KinglyClient, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { acquireGroupSlot, releaseGroupSlot } from './group-slots.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
@@ -35,6 +35,8 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     connectRedis(options.redisUrl),
     connectRedis(options.redisUrl, { maxRetriesPerRequest: null }),
   ]);
+  // Programs that read kingly's keys without @kingly/cmd check it (docs/protocol.md); no TTL.
+  await redis.set(keys.protocol, String(PROTOCOL_VERSION));
   const running = new Map<string, RunningJob>();
   const cookies = new CookieCache();
   const client = new KinglyClient({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue });

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './keys.js';
+export * from './protocol.js';
 export * from './units.js';
 export * from './ids.js';
 export * from './config.js';

@@ -19,12 +19,13 @@ describe('Redis key names', () => {
     expect(k.ports('H')).toBe('kp:ports:H');
     expect(k.stats).toBe('kp:stats');
     expect(k.control('W')).toBe('kp:control:W');
+    expect(k.protocol).toBe('kp:protocol');
     expect(createKeys().events).toBe('kingly:events');
   });
 
   it('never share a second segment with a queue (BullMQ keys are <prefix>:<queue>:…)', () => {
     const k = createKeys('kp');
-    const segments = [k.logs('x'), k.job('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.group('x'), k.groupSlots('x'), k.ports('x'), k.stats, k.control('x')]
+    const segments = [k.logs('x'), k.job('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.group('x'), k.groupSlots('x'), k.ports('x'), k.stats, k.control('x'), k.protocol]
       .map((key) => key.split(':')[1]!);
     for (const segment of segments) expect(RESERVED_QUEUE_NAMES.has(segment)).toBe(true);
     for (const name of RESERVED_QUEUE_NAMES) expect(() => validateQueueName(name)).toThrow(/kingly uses/);

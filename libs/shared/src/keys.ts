@@ -1,6 +1,8 @@
 /**
  * Every Redis key and channel name kingly uses, built from one prefix. No other file writes a key
  * string. BullMQ owns `<prefix>:<queue>:*` (it is given the same prefix); the rest is kingly's.
+ * docs/protocol.md documents each key, its fields and who writes it, for programs that do not use
+ * `@kingly/cmd`; a change here changes that document (and maybe PROTOCOL_VERSION, protocol.ts).
  */
 export interface KinglyKeys {
   readonly prefix: string;
@@ -32,6 +34,8 @@ export interface KinglyKeys {
   readonly stats: string;
   /** Pub/sub channel a worker listens on for control messages (kill). */
   control(workerId: string): string;
+  /** String: the protocol version (PROTOCOL_VERSION) of the last worker that started; no TTL. */
+  readonly protocol: string;
 }
 
 export const DEFAULT_PREFIX = 'kingly';
@@ -41,7 +45,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control',
+  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -61,5 +65,6 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     ports: (host) => `${prefix}:ports:${host}`,
     stats: `${prefix}:stats`,
     control: (workerId) => `${prefix}:control:${workerId}`,
+    protocol: `${prefix}:protocol`,
   };
 }
