@@ -58,7 +58,7 @@ Examples:
   $ kingly run -f 'npm test'          # run it on a worker, print its output, exit with its code
   $ kingly run --parallel -f 'npm run lint' 'npm test'   # one group, live rows, combined exit code
   $ kingly jobs --state failed
-  $ kingly logs <id>
+  $ kingly logs <id>                  # or a name: the newest job with that name
   $ kingly kill <id>
   $ kingly status --watch
   $ kingly dev start --follow`,

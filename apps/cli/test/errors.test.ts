@@ -59,18 +59,18 @@ describe('help', () => {
 });
 
 describe('failures exit 1 with one line and no stack trace', () => {
-  it('an unknown job id', async () => {
+  it('an unknown job id or name', async () => {
     for (const args of [['show', 'no-such-job'], ['logs', 'no-such-job'], ['wait', 'no-such-job']]) {
       const result = await kingly(args, env);
       expect(result.exitCode, args.join(' ')).toBe(1);
-      expect(expectOneLine(result.stderr)).toContain("no job with id 'no-such-job'");
+      expect(expectOneLine(result.stderr)).toContain("no job with id or name 'no-such-job'");
     }
   });
 
   it('--debug adds the stack trace', async () => {
     const result = await kingly(['--debug', 'show', 'no-such-job'], env);
     expect(result.exitCode).toBe(1);
-    expect(lines(result.stderr)[0]).toContain("no job with id 'no-such-job'");
+    expect(lines(result.stderr)[0]).toContain("no job with id or name 'no-such-job'");
     expect(result.stderr).toMatch(/\n\s+at /);
   });
 

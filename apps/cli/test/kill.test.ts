@@ -63,7 +63,7 @@ describe('kingly kill', () => {
     const id = await running('sleep 300', 1);
     const result = await kingly(['kill', '--grace', '1s', 'no-such-job', id], env);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain("no job with id 'no-such-job'");
+    expect(result.stderr).toContain("no job with id or name 'no-such-job'");
     expect(result.stdout).toMatch(new RegExp(`${id}\\s+killed\\s+cancelled`));
     expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
   });

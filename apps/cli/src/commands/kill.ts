@@ -22,9 +22,11 @@ export function killCommand(): Command {
       'Cancel jobs from any machine. A queued job is removed and ends cancelled. A running job: its ' +
         "worker sends the signal to the job's process group, then after the grace period SIGKILLs " +
         'the group and every process of the job that left it. Returns once each job has ended ' +
-        '(prints its id, what was done and its final state), or says that its worker is gone.',
+        '(prints its id, what was done and its final state), or says that its worker is gone. ' +
+        'A name (kingly run --name) means the newest job with that name that has not ended; an id ' +
+        'wins over a name. Every job with a name: --all --name NAME.',
     )
-    .argument('[id...]', 'job ids')
+    .argument('[id|name...]', 'job ids or job names')
     .option('--signal <signal>', 'first signal sent: SIGTERM, SIGINT, HUP, KILL…', 'SIGTERM')
     .option('--grace <duration>', 'time between that signal and SIGKILL: 500ms, 5s, 1m', '5s')
     .option('--all', 'every job that has not ended (narrow it with --state, --name, --group)')
@@ -37,6 +39,8 @@ export function killCommand(): Command {
       `
 Examples:
   $ kingly kill lq3x9k001ab2c
+  $ kingly kill build                 # the newest job named 'build' that has not ended
+  $ kingly kill --all --name build    # every job named 'build' that has not ended
   $ kingly kill --signal INT --grace 30s lq3x9k001ab2c lq3x9k002xy7a
   $ kingly kill --all --state queued
   $ kingly kill --group g-lq3x9k001ab2c --json`,
@@ -45,8 +49,8 @@ Examples:
   return command.action(async (ids: string[], options: KillOptions, cmd: Command) => {
     const { badInput, parseDuration, validateSignal } = await import('@kingly/cmd');
     const selecting = options.all === true || options.group !== undefined;
-    if (ids.length > 0 && selecting) throw badInput('give job ids, or --all / --group, not both');
-    if (ids.length === 0 && !selecting) throw badInput('give job ids, --all or --group');
+    if (ids.length > 0 && selecting) throw badInput('give job ids or names, or --all / --group, not both');
+    if (ids.length === 0 && !selecting) throw badInput('give job ids or names, --all or --group');
     if ((options.state !== undefined || options.name !== undefined) && !selecting) throw badInput('--state and --name go with --all or --group');
     if (options.state !== undefined && options.state !== 'queued' && options.state !== 'running') {
       throw badInput(`--state must be queued or running (the states a job can be killed in), got '${options.state}'`);
@@ -60,15 +64,17 @@ Examples:
     const graceMs = parseDuration(options.grace, '--grace');
 
     const code = await withClient(cmd, async (client) => {
-      const [{ liveJobs }, { killJobs, killTable }] = await Promise.all([import('../select-jobs.js'), import('../kill-jobs.js')]);
+      const [{ liveJobs }, { killJobs, killTable, resolveKillTargets }] = await Promise.all([import('../select-jobs.js'), import('../kill-jobs.js')]);
       const state = options.state as 'queued' | 'running' | undefined;
-      const targets = selecting ? (await liveJobs(client, { state, name: options.name, group: options.group })).map((r) => r.id) : [...new Set(ids)];
-      if (targets.length === 0) {
+      const { ids: targets, unknown } = selecting
+        ? { ids: (await liveJobs(client, { state, name: options.name, group: options.group })).map((r) => r.id), unknown: [] }
+        : await resolveKillTargets(client, ids);
+      if (targets.length === 0 && unknown.length === 0) {
         if (options.json) await printJson([]);
         else await write(process.stderr, 'no job to kill (none that has not ended matches)\n');
         return ExitCode.OK;
       }
-      const outcomes = await killJobs(client, targets, { signal, graceMs });
+      const outcomes = [...unknown, ...(await killJobs(client, targets, { signal, graceMs }))];
       if (options.json) await printJson(outcomes.map(({ id, ...o }) => ('record' in o ? { id, action: o.action, record: o.record } : { id, error: o.error })));
       else await write(process.stdout, killTable(outcomes));
       let exitCode: number = ExitCode.OK;

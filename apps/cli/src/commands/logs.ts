@@ -14,9 +14,10 @@ export function logsCommand(): Command {
   const command = new Command('logs')
     .summary("print a job's output")
     .description(
-      "Print a job's output: its stdout lines on stdout, its stderr lines and kingly's notes on stderr.",
+      "Print a job's output: its stdout lines on stdout, its stderr lines and kingly's notes on stderr. " +
+        'A name (kingly run --name) means the newest job with that name; an id wins over a name.',
     )
-    .argument('<id>', 'job id')
+    .argument('<id|name>', 'job id or job name')
     .option('-f, --follow', 'keep printing until the job has finished')
     .option('--tail <n>', 'start with only the last N lines', integer(0))
     .option('--json', 'print one JSON object per line: {"id","stream","line","ts"}')
@@ -26,14 +27,16 @@ export function logsCommand(): Command {
 Examples:
   $ kingly logs lq3x9k001ab2c
   $ kingly logs -f --tail 20 lq3x9k001ab2c
+  $ kingly logs -f dev:web          # the newest job named 'dev:web'
   $ kingly logs --json lq3x9k001ab2c | jq -r 'select(.stream=="stderr") | .line'`,
     );
   addGlobalOptions(command);
   return command.action(async (id: string, options: LogsOptions, cmd: Command) => {
     await withClient(cmd, async (client) => {
-      await client.getJob(id); // an unknown id is an error, not an empty log
+      const { resolveJob } = await import('../resolve-job.js');
+      const { id: jobId } = await resolveJob(client, id); // an unknown id or name is an error, not an empty log
       const { printJobLog } = await import('../follow-job.js');
-      if (!(await printJobLog(client, id, options))) throw new ExitRequest(ExitCode.INTERRUPTED);
+      if (!(await printJobLog(client, jobId, options))) throw new ExitRequest(ExitCode.INTERRUPTED);
     });
   });
 }

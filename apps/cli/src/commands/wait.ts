@@ -18,9 +18,10 @@ export function waitCommand(): Command {
     .description(
       "Wait until every job given has finished, then exit with the job's exit code (128+n for\n" +
         'signal n, 1 for another failure). With several jobs: the code of the first, in the order ' +
-        'given, that did not succeed, or 0. Exits 1 if --timeout passes first.',
+        'given, that did not succeed, or 0. Exits 1 if --timeout passes first. A name (kingly run ' +
+        '--name) means the newest job with that name; an id wins over a name.',
     )
-    .argument('[id...]', 'job ids')
+    .argument('[id|name...]', 'job ids or job names')
     .option('--group <id>', 'wait for every job of this group (as printed by kingly run --parallel)')
     .option('--timeout <duration>', 'give up after this long: 500ms, 30s, 10m, 2h')
     .option('--json', 'print the final job records as a JSON array')
@@ -30,17 +31,26 @@ export function waitCommand(): Command {
 Examples:
   $ id=$(kingly run make test) && kingly wait "$id" && echo passed
   $ kingly wait --timeout 10m $(kingly run 'sleep 1') $(kingly run 'sleep 2')
-  $ kingly wait --group g-lq3x9k001ab2c`,
+  $ kingly wait --group g-lq3x9k001ab2c
+  $ kingly wait tests && echo passed  # the newest job named 'tests'`,
     );
   addGlobalOptions(command);
   return command.action(async (ids: string[], options: WaitCommandOptions, cmd: Command) => {
     const { badInput, exitCodeFor, parseDuration } = await import('@kingly/cmd');
-    if (ids.length === 0 && options.group === undefined) cmd.error("error: missing required argument 'id'", { code: 'commander.missingArgument' });
+    if (ids.length === 0 && options.group === undefined) cmd.error("error: missing required argument 'id|name'", { code: 'commander.missingArgument' });
     if (ids.length > 0 && options.group !== undefined) throw badInput('give job ids or --group, not both');
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
     const code = await withClient(cmd, async (client) => {
-      const unique = options.group === undefined ? [...new Set(ids)] : await groupJobIds(client, options.group);
-      if (options.group === undefined) for (const id of unique) await client.getJob(id); // unknown ids fail before any waiting
+      let unique: string[];
+      if (options.group === undefined) {
+        const { resolveJob } = await import('../resolve-job.js');
+        // Unknown ids and names fail before any waiting.
+        const resolved: string[] = [];
+        for (const text of new Set(ids)) resolved.push((await resolveJob(client, text)).id);
+        unique = [...new Set(resolved)];
+      } else {
+        unique = await groupJobIds(client, options.group);
+      }
       const { interruptSignal } = await import('../interrupt.js');
       const interrupt = interruptSignal();
       try {

@@ -1,0 +1,43 @@
+import type { JobRecord, KinglyClient } from '@kingly/cmd';
+import { liveJobs } from './select-jobs.js';
+
+/** Which job a name means. */
+export interface ResolveJobOptions {
+  /**
+   * `live`: the newest job with the name that has not ended, else the newest (what `kill` wants:
+   * `kingly kill build` ends the build that runs, not the one that failed a minute ago).
+   * `newest`: the newest job with the name, whatever its state. @default 'newest'
+   */
+  readonly prefer?: 'newest' | 'live';
+}
+
+/**
+ * The job that `text` names on the command line: the job with that id, or else the newest job with
+ * that name. An id wins when the text is both (a name is free text, so it may look like an id).
+ * Neither is an E_JOB_NOT_FOUND that names both.
+ */
+export async function resolveJob(client: KinglyClient, text: string, options: ResolveJobOptions = {}): Promise<JobRecord> {
+  const byId = await client.findJob(text);
+  if (byId) return byId;
+  const byName = await newestNamed(client, text, options.prefer ?? 'newest');
+  if (byName) return byName;
+  const { ErrorCodes, KinglyError } = await import('@kingly/cmd');
+  throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id or name '${text}'`, { hint: "list jobs with 'kingly jobs'" });
+}
+
+// Today a name is found by listJobs' filtered window over BullMQ's lists (the newest 1,000 jobs of
+// each state); with the JobStore's name index it becomes one index lookup.
+async function newestNamed(client: KinglyClient, name: string, prefer: 'newest' | 'live'): Promise<JobRecord | undefined> {
+  if (prefer === 'live') {
+    const live = await liveJobs(client, { name });
+    if (live.length > 0) return live.reduce((newest, r) => (isNewer(r, newest) ? r : newest));
+  }
+  const [newest] = await client.listJobs({ name, limit: 1 });
+  return newest;
+}
+
+/** Created later; the id breaks ties (ids sort by creation time too). */
+const isNewer = (a: JobRecord, b: JobRecord): boolean => {
+  const [at, bt] = [a.createdAt ?? '', b.createdAt ?? ''];
+  return at !== bt ? at > bt : a.id > b.id;
+};
