@@ -1,6 +1,6 @@
 # kingly worker / API image: `docker compose up` (see docker-compose.yml) or
 # `docker run -e KINGLY_REDIS_URL=redis://host:6379 kingly worker`.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends git procps ca-certificates && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/kingly
 COPY . .

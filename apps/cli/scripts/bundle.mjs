@@ -18,7 +18,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   // Long-running commands (worker, api) load these as they are: their start-up time does not matter
   // and the API serves files found from its own location. Native add-ons stay outside too.
   external: ['@kingly/api', '@kingly/worker', 'msgpackr-extract'],
