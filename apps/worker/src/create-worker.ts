@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
-import { connectRedis, createKeys, KinglyClient, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
+import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { acquireGroupSlot, releaseGroupSlot } from './group-slots.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
@@ -97,8 +97,10 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       } finally {
         if (capped) await releaseGroupSlot(redis, keys, group, job.id!);
       }
-      if (result.record.state === 'succeeded') return { state: 'succeeded', exitCode: 0 };
-      const message = result.record.reason ?? `${result.record.state}${result.record.exitCode !== null ? ` (exit code ${result.record.exitCode})` : ''}`;
+      // Plain BullMQ listeners read the outcome from these two (parseOutcome, docs/protocol.md).
+      const report = outcomeReport(result.record, result.retry);
+      if (report.state === 'succeeded') return report;
+      const message = outcomeFailedReason(report);
       // Exhausted or not retryable: BullMQ must not try again on its own.
       throw result.retry ? new Error(message) : new UnrecoverableError(message);
     },

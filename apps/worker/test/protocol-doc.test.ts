@@ -145,7 +145,7 @@ describe('docs/protocol.md', () => {
       expect(end).toMatchObject({ type: 'finished', job: job.id, queue: 'commands', name: 'proto-ok', state: 'succeeded', exit: '0' });
       expect(JSON.parse(end.record!)).toMatchObject({ id: job.id, state: 'succeeded', exitCode: 0 });
       expect(await (await queue.getJob(job.id!))!.getState()).toBe('completed');
-      expect((await queue.getJob(job.id!))!.returnvalue).toEqual({ state: 'succeeded', exitCode: 0 });
+      expect((await queue.getJob(job.id!))!.returnvalue).toMatchObject({ kingly: 1, state: 'succeeded', exitCode: 0, signal: null, reason: null });
     });
 
     it('retries as opts.attempts/opts.backoff say: one started event per attempt, one finished, one log', async () => {

@@ -24,6 +24,7 @@ export * from './schemas/spec-text.js';
 export * from './schemas/spec-issue.js';
 export * from './schemas/job-record.js';
 export * from './schemas/outcome.js';
+export * from './bull-outcome.js';
 export * from './schemas/log-entry.js';
 export * from './schemas/lifecycle-event.js';
 export { KinglyClient, type KinglyClientOptions } from './client/kingly-client.js';
