@@ -31,7 +31,10 @@ describe('deployment files', () => {
     }
     expect(compose.services.api!.environment?.KINGLY_API_TOKEN).toMatch(/^\$\{KINGLY_API_TOKEN:\?/);
     const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20/m);
+    // The image's Node is one the packages support (engines: ">=N").
+    const imageMajor = Number(/^FROM node:(\d+)/m.exec(dockerfile)?.[1]);
+    const engines = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(imageMajor).toBeGreaterThanOrEqual(Number(/^>=(\d+)/.exec(engines)?.[1]));
     expect(dockerfile).toContain('ENTRYPOINT ["node", "/opt/kingly/apps/cli/bin/kingly.js"]');
     expect(existsSync(`${root}apps/cli/bin/kingly.js`)).toBe(true);
   });
