@@ -38,3 +38,4 @@ export { DEAD_WORKER_LISTED_MS, type WorkerInfo, type WorkerHeartbeat, type Stat
 export { BULL_JOB_DEFAULTS } from './client/context.js';
 export * from './control.js';
 export { validateSignal, type CancelOptions, type CancelResult } from './client/cancel.js';
+export * from './seed/index.js';
