@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -229,6 +230,55 @@ describe('the seed API of @kingly/cmd', () => {
       expect(table.byJob.size).toBe(101);
       expect(table.deliveries.some((d) => d.redelivered)).toBe(true);
       expect(table.deliveries.every((d) => d.event.type === 'finished' && d.event.jobId === d.event.record?.id)).toBe(true);
+    }, 90_000);
+
+    it('a job system killed (SIGKILL) after applying a completion but before acknowledging it gets it again after the restart', async () => {
+      const group = uniqueName('crash');
+      const dir = tempDir('seed-crash');
+      try {
+        const applied = join(dir.path, 'applied');
+        writeFileSync(applied, '');
+        // The job system is its own process: it appends "eventId jobId" per completion and is
+        // killed with SIGKILL right after the 30th, before the acknowledgement.
+        const code = `
+          import { appendFileSync } from 'node:fs';
+          import { jobIntegration } from '@kingly/cmd';
+          let n = 0;
+          await jobIntegration.connect({ updateStatus(record, { eventId }) {
+            appendFileSync(${JSON.stringify(applied)}, eventId + ' ' + record.id + '\\n');
+            if (++n === 30) process.kill(process.pid, 'SIGKILL');
+          } }, { consumer: 'js-1', group: ${JSON.stringify(group)}, redisUrl: ${JSON.stringify(h.redisUrl)}, prefix: ${JSON.stringify(h.prefix)} });
+        `;
+        // The group exists (from '$') before the jobs, as for a job system that ran before.
+        await (await jobIntegration.connect({ updateStatus: () => undefined }, { consumer: 'js-1', group, client: h.client })).close();
+        const ids = await h.client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ argv: ['echo', String(i)], cwd: process.cwd() })));
+        const group0 = new Set(ids);
+        await h.client.waitForJobs(ids, { timeoutMs: 60_000 });
+        const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+        h.track(child);
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        const [, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+        expect(signal, stderr).toBe('SIGKILL');
+        const before = readFileSync(applied, 'utf8').trim().split('\n').map((line) => line.split(' ') as [string, string]);
+        expect(before).toHaveLength(30);
+
+        const table = jobTable();
+        // What the killed run applied is in the job table already.
+        for (const [eventId, jobId] of before) {
+          table.applied.add(eventId);
+          table.byJob.set(jobId, { record: { id: jobId } as JobRecord, eventIds: [eventId] });
+        }
+        await connect({ updateStatus: (r, d) => table.apply(r, d) }, { consumer: 'js-1', group, client: h.client });
+        await waitFor(() => ids.every((id) => table.byJob.has(id)), { message: `every completion after the restart (have ${table.byJob.size})` });
+        // The 30th was applied, not acknowledged: it comes again, with the same event id.
+        const [lastEventId, lastJob] = before[29]!;
+        expect(table.deliveries.find((d) => d.event.jobId === lastJob)).toMatchObject({ eventId: lastEventId, redelivered: true });
+        expect([...table.byJob.keys()].filter((id) => group0.has(id))).toHaveLength(100);
+        for (const id of ids) expect(table.byJob.get(id)!.eventIds, id).toHaveLength(1);
+      } finally {
+        dir.remove();
+      }
     }, 90_000);
 
     it('a completion whose updateStatus throws is delivered again with the same event id (at least once)', async () => {
