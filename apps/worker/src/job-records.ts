@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { ReapEntry } from './reap-entry.js';
 import {
-  CANCEL_FIELD, EVENTS_MAXLEN, eventFields, finishJob, recordToHash, specToHash,
+  finishJob, markRestarted, markRetrying, markStarted, markTaken,
   type JobData, type JobRecord, type KinglyKeys, type Outcome,
 } from '@kingly/cmd';
+
+// The worker's side of the job's transitions; the writes themselves are @kingly/cmd's (the store).
 
 const reapEntry = (record: JobRecord, procStartTime: number | null): string =>
   JSON.stringify({ pgid: record.pgid, pid: record.pid, workerId: record.workerId!, procStartTime } satisfies ReapEntry);
@@ -14,14 +16,7 @@ const reapEntry = (record: JobRecord, procStartTime: number | null): string =>
  * requested meanwhile, if any.
  */
 export async function recordPreparing(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord): Promise<string | null> {
-  const multi = redis.multi();
-  // A retried job starts clean: nothing of the previous attempt's outcome stays.
-  multi.hdel(keys.job(record.id), 'reason', 'restarts', 'port', 'pid', 'pgid', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount');
-  multi.hset(keys.job(record.id), { ...specToHash(record.id, record.queue, data), ...recordToHash(record) });
-  multi.hset(keys.running(record.host!), record.id, reapEntry(record, null));
-  multi.hget(keys.job(record.id), CANCEL_FIELD);
-  const results = await multi.exec();
-  return (results?.at(-1)?.[1] as string | null | undefined) ?? null;
+  return markTaken(redis, keys, data, record, reapEntry(record, null));
 }
 
 /**
@@ -29,22 +24,12 @@ export async function recordPreparing(redis: Redis, keys: KinglyKeys, data: JobD
  * reaping entry. Returns the signal of a cancel requested meanwhile, if any.
  */
 export async function recordStarted(redis: Redis, keys: KinglyKeys, record: JobRecord, procStartTime: number | null): Promise<string | null> {
-  const multi = redis.multi();
-  multi.hset(keys.job(record.id), recordToHash(record));
-  multi.xadd(keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', ...Object.entries(eventFields('started', record)).flat());
-  multi.hset(keys.running(record.host!), record.id, reapEntry(record, procStartTime));
-  multi.hget(keys.job(record.id), CANCEL_FIELD);
-  const results = await multi.exec();
-  return (results?.at(-1)?.[1] as string | null | undefined) ?? null;
+  return markStarted(redis, keys, record, reapEntry(record, procStartTime));
 }
 
 /** After a restart: the new process on the record and in the reaping list. */
 export async function recordRestarted(redis: Redis, keys: KinglyKeys, record: JobRecord, procStartTime: number | null): Promise<void> {
-  await redis
-    .multi()
-    .hset(keys.job(record.id), { pid: record.pid!, pgid: record.pgid!, restarts: record.restarts })
-    .hset(keys.running(record.host!), record.id, reapEntry(record, procStartTime))
-    .exec();
+  await markRestarted(redis, keys, record, reapEntry(record, procStartTime));
 }
 
 /** The record's final fields for an outcome. */
@@ -79,8 +64,5 @@ export async function recordFinished(redis: Redis, keys: KinglyKeys, record: Job
 
 /** Between attempts: the job is queued again, its log stays open; `reason` says which attempt ended how, and when the next one starts. */
 export async function recordRetrying(redis: Redis, keys: KinglyKeys, record: JobRecord, reason: string): Promise<void> {
-  const multi = redis.multi();
-  multi.hset(keys.job(record.id), { state: 'queued', reason });
-  if (record.host) multi.hdel(keys.running(record.host), record.id);
-  await multi.exec();
+  await markRetrying(redis, keys, record, reason);
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { finishWorkerLost, recordFromHash, type JobData, type KinglyKeys } from '@kingly/cmd';
+import { finishWorkerLost, markLostRetry, recordFromHash, type JobData, type KinglyKeys } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
 import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
@@ -108,11 +108,7 @@ export class Reaper {
     const record = recordFromHash(id, hash);
     const reason = `worker ${entry.workerId} on ${record.host ?? 'its host'} stopped sending heartbeats`;
     if (record.attempt < record.attempts) {
-      await redis
-        .multi()
-        .hset(keys.job(id), { state: 'queued', reason: `attempt ${record.attempt} of ${record.attempts} lost its worker; retrying` })
-        .zadd(keys.lostRetries, Date.now(), id)
-        .exec();
+      await markLostRetry(redis, keys, record, entry.workerId, `attempt ${record.attempt} of ${record.attempts} lost its worker; retrying`);
       return;
     }
     await finishWorkerLost(redis, keys, record, reason);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { formatBytes, type KinglyKeys } from '@kingly/cmd';
+import { formatBytes, writeSample, type KinglyKeys } from '@kingly/cmd';
 import { CookieCache, jobProcesses } from './job-processes.js';
 import { CLOCK_TICKS, readProcTable } from './proc-table.js';
 import type { RunningJob } from './running-job.js';
@@ -81,7 +81,7 @@ export class Sampler {
         const sample = { cpuPercent: Math.round((cpuSecondsDelta / elapsedSec) * 1000) / 10, rssBytes: rss, processCount: procs.length };
         job.record(sample, cpuSecondsDelta);
         sampled.push(job);
-        pipeline.hset(this.#o.keys.job(job.id), {
+        writeSample(pipeline, this.#o.keys, job.id, {
           ...sample,
           peakRssBytes: job.peakRssBytes ?? rss,
           cpuSeconds: Math.round((job.cpuSeconds ?? 0) * 100) / 100,

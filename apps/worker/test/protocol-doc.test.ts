@@ -125,8 +125,8 @@ describe('docs/protocol.md', () => {
     const lines = (log: Array<Record<string, string>>): string[] => log.map((e) => (e.end !== undefined ? `end:${e.end}` : `${e.s}:${e.l}`));
 
     it('states the protocol version a worker wrote', async () => {
-      expect(await redis.get(key('<prefix>:protocol', { prefix: h.prefix }))).toBe('1');
-      expect(DOC).toContain('**Protocol version: 1**');
+      expect(await redis.get(key('<prefix>:protocol', { prefix: h.prefix }))).toBe('2');
+      expect(DOC).toContain('**Protocol version: 2**');
     });
 
     it('a command that succeeds: record, log (stdout, stderr, end) and events (started, finished)', async () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Every Redis key and channel name kingly uses, built from one prefix. No other file writes a key
  * string. BullMQ owns `<prefix>:<queue>:*` (it is given the same prefix); the rest is kingly's.
@@ -36,7 +38,25 @@ export interface KinglyKeys {
   control(workerId: string): string;
   /** String: the protocol version (PROTOCOL_VERSION) of the last worker that started; no TTL. */
   readonly protocol: string;
+  /** Sorted set of every job id, score = createdAt ms: the index listings page through. */
+  readonly jobsIndex: string;
+  /** Sorted set of the ids of jobs in one state (score = createdAt ms); counts are its size. */
+  stateIndex(state: string): string;
+  /** Sorted set of the ids of one queue's jobs (score = createdAt ms). */
+  queueIndex(queue: string): string;
+  /** Sorted set of the ids of one group's jobs (score = createdAt ms). */
+  groupIndex(group: string): string;
+  /** Sorted set of the ids of jobs with one name (score = createdAt ms); long names by their SHA-1. */
+  nameIndex(name: string): string;
+  /** Sorted set of finished job ids, score = ms when their record expires (so the indexes drop them). */
+  readonly expiries: string;
 }
+
+/** Names longer than this are keyed by their SHA-1: a name defaults to the command, which may be 128 KiB. */
+export const MAX_NAME_KEY_CHARS = 200;
+
+const nameKeyPart = (name: string): string =>
+  name.length <= MAX_NAME_KEY_CHARS ? name : `sha1:${createHash('sha1').update(name).digest('hex')}`;
 
 export const DEFAULT_PREFIX = 'kingly';
 
@@ -45,7 +65,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol',
+  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -66,5 +86,11 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     stats: `${prefix}:stats`,
     control: (workerId) => `${prefix}:control:${workerId}`,
     protocol: `${prefix}:protocol`,
+    jobsIndex: `${prefix}:jobs`,
+    stateIndex: (state) => `${prefix}:jobs:state:${state}`,
+    queueIndex: (queue) => `${prefix}:jobs:queue:${queue}`,
+    groupIndex: (group) => `${prefix}:jobs:group:${group}`,
+    nameIndex: (name) => `${prefix}:jobs:name:${nameKeyPart(name)}`,
+    expiries: `${prefix}:expiries`,
   };
 }

@@ -1,11 +1,10 @@
 import { constants } from 'node:os';
 import { ErrorCodes, KinglyError } from '../errors.js';
-import { CANCEL_FIELD, type KillMessage } from '../control.js';
-import { finishJob } from '../finish-job.js';
-import { finishWorkerLost } from '../finish-worker-lost.js';
-import { specToHash } from '../record-hash.js';
+import type { KillMessage } from '../control.js';
+import { finishJob } from '../store/finish.js';
+import { finishWorkerLost } from '../store/finish-worker-lost.js';
+import { requestCancel } from '../store/cancel-request.js';
 import type { JobRecord } from '../schemas/job-record.js';
-import type { JobData } from '../schemas/job-spec.js';
 import { isTerminalState } from '../schemas/job-state.js';
 import type { ClientContext } from './context.js';
 import { getJob } from './get-jobs.js';
@@ -48,18 +47,18 @@ export async function cancelJob(ctx: ClientContext, id: string, options: CancelO
   const record = await getJob(ctx, id);
   if (isTerminalState(record.state)) return { record, action: 'already-ended' };
   const redis = await ctx.redis();
-  await redis.hset(ctx.keys.job(id), CANCEL_FIELD, signal);
+  await requestCancel(redis, ctx.keys, id, signal);
 
   if (record.state === 'queued') {
     const queue = await ctx.queue(record.queue);
     const job = await queue.getJob(id);
     // remove() refuses (returns 0) when a worker holds the job's lock: then it is running.
     const removed = job ? (await queue.remove(id)) === 1 : false;
-    if (removed && job) {
-      const data = job.data as JobData;
+    if (removed) {
+      // The record carries the spec's fields (written at enqueue, or read from BullMQ's data for a
+      // plain job no worker took): the finish writes them with the outcome.
       const now = new Date().toISOString();
       const final: JobRecord = { ...record, state: 'cancelled', signal: null, reason: 'cancelled before it started', finishedAt: now, durationMs: 0 };
-      await redis.hset(ctx.keys.job(id), specToHash(id, record.queue, data));
       await finishJob(redis, ctx.keys, final);
       return { record: await getJob(ctx, id), action: 'removed' };
     }
