@@ -128,7 +128,7 @@ describe('outcomes for plain BullMQ listeners', () => {
       expect(failed.get(id)).toHaveLength(1);
       const queue = await h.client.queue();
       // One entry per attempt: the error's stack, its first line the failedReason of that attempt.
-      expect((await queue.getJob(id))!.stacktrace.map(parseOutcome)).toMatchObject([
+      expect(((await queue.getJob(id))!.stacktrace ?? []).map(parseOutcome)).toMatchObject([
         { state: 'failed', exitCode: 4, attempt: 1, attempts: 2, retrying: true },
         { state: 'failed', exitCode: 4, attempt: 2, attempts: 2, retrying: false },
       ]);
