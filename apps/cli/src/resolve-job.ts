@@ -25,8 +25,8 @@ export async function resolveJob(client: KinglyClient, text: string, options: Re
   throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id or name '${text}'`, { hint: "list jobs with 'kingly jobs'" });
 }
 
-// Today a name is found by listJobs' filtered window over BullMQ's lists (the newest 1,000 jobs of
-// each state); with the JobStore's name index it becomes one index lookup.
+// A name is found through the JobStore's name index (listJobs reads the smallest index among its
+// filters): the newest job with that name is the index's first entry.
 async function newestNamed(client: KinglyClient, name: string, prefer: 'newest' | 'live'): Promise<JobRecord | undefined> {
   if (prefer === 'live') {
     const live = await liveJobs(client, { name });

@@ -73,12 +73,18 @@ describe('kingly kill', () => {
     const queued = [];
     for (let i = 0; i < 2; i++) queued.push((await kingly(['run', '--queue', queue, 'true'], env)).stdout.trim());
     const busy = await running('sleep 300', 1, ['--name', 'keep-me']);
+    const cancelledCount = async (): Promise<number> => (JSON.parse((await kingly(['status', '--json'], env)).stdout) as { counts: Record<string, number> }).counts.cancelled!;
+    const cancelledBefore = await cancelledCount();
     const result = await kingly(['kill', '--all', '--state', 'queued', '--json'], env);
     expect(result.exitCode, result.stderr).toBe(0);
     const killed = JSON.parse(result.stdout) as KillJson[];
     for (const id of queued) expect(killed.find((k) => k.id === id)).toMatchObject({ action: 'removed', record: { state: 'cancelled' } });
     expect(killed.map((k) => k.id)).not.toContain(busy);
     expect((await show(busy)).state).toBe('running');
+    // The cancelled jobs are listed and counted as cancelled (they left BullMQ when removed).
+    const listed = JSON.parse((await kingly(['jobs', '--json', '--state', 'cancelled', '--limit', '500'], env)).stdout) as Array<{ id: string; state: string }>;
+    for (const id of queued) expect(listed.find((j) => j.id === id)).toMatchObject({ state: 'cancelled' });
+    expect(await cancelledCount()).toBe(cancelledBefore + queued.length);
 
     const byName = await kingly(['kill', '--all', '--name', 'keep-me', '--grace', '1s'], env);
     expect(byName.exitCode, byName.stderr).toBe(0);

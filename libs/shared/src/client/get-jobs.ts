@@ -1,12 +1,13 @@
 import type { Job } from 'bullmq';
-import { jobNotFound } from '../errors.js';
+import { ErrorCodes, jobNotFound, KinglyError } from '../errors.js';
+import { readIndex } from '../store/read-index.js';
 import { isValidJobId } from '../ids.js';
 import { recordFromData, recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData } from '../schemas/job-spec.js';
-import { isTerminalState, type JobState } from '../job-states.js';
+import type { JobState } from '../job-states.js';
 import { compareText } from '../compare-text.js';
-import { bullTypesFor, stateFromBull } from './bull-state.js';
+import { stateFromBull } from './bull-state.js';
 import type { ClientContext } from './context.js';
 
 /** The record of one job whatever queue it is on, or undefined. */
@@ -45,69 +46,27 @@ export interface ListJobsOptions {
   readonly state?: JobState;
   /** At most this many, newest first. @default 50 */
   readonly limit?: number;
-  /** Only this queue. @default every queue that has had jobs */
+  /** Only this queue. @default every queue */
   readonly queue?: string;
   /** Only jobs of this group. @default every group */
   readonly group?: string;
   /** Only jobs with this name. @default every name */
   readonly name?: string;
-  /**
-   * With `state`, also return jobs BullMQ still holds in that state whose record has ended
-   * (BullMQ catches up a moment later). @default false
-   */
-  readonly keepEnded?: boolean;
+  /** Only jobs older than this one (an id: the last of the previous page). @default undefined (from the newest) */
+  readonly before?: string;
 }
-
-/** Jobs newest first, with their records merged in one pipelined read. */
-export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}): Promise<JobRecord[]> {
-  if (options.group !== undefined) return listGroupJobs(ctx, options.group, options);
-  const limit = options.limit ?? 50;
-  const filtered = options.name !== undefined || isRefinedState(options.state);
-  // BullMQ can only select by its own states; when we filter further, read a wider window.
-  const window = filtered ? Math.max(limit * 4, 1000) : limit;
-  const queues = options.queue ? [options.queue] : await ctx.knownQueues();
-  const redis = await ctx.redis();
-  // By id: a job that moved while we read is seen twice; the later state wins.
-  const byId = new Map<string, { queue: string; job: Job<JobData>; bullState: string }>();
-  for (const name of queues) {
-    const queue = await ctx.queue(name);
-    for (const type of bullTypesFor(options.state)) {
-      const jobs = (await queue.getJobs([type], 0, window - 1)) as Array<Job<JobData> | undefined>;
-      for (const job of jobs) if (job?.id) byId.set(job.id, { queue: name, job, bullState: type });
-    }
-  }
-  const found = [...byId.values()];
-  const pipeline = redis.pipeline();
-  for (const { job } of found) pipeline.hgetall(ctx.keys.job(job.id!));
-  const hashes = (await pipeline.exec()) ?? [];
-  const records = found.map(({ queue, job, bullState }, i) =>
-    recordFromBullJob(queue, job, bullState, (hashes[i]?.[1] as Record<string, string> | undefined) ?? undefined),
-  );
-  return records
-    .filter((r) => options.state === undefined || r.state === options.state || (options.keepEnded === true && isTerminalState(r.state)))
-    .filter((r) => options.name === undefined || r.name === options.name)
-    .sort(newestFirst)
-    .slice(0, limit);
-}
-
-const isRefinedState = (state: JobState | undefined): boolean =>
-  state !== undefined && !['queued', 'running', 'succeeded'].includes(state);
 
 /**
- * A group's jobs from the membership set written at enqueue: complete however many jobs the
- * queues hold, and stable while the group's jobs move between BullMQ states (a job held back by
- * the group's cap goes active → delayed → waiting → active, which no order of reads can follow).
+ * Jobs newest first, read from the JobStore's indexes (store/read-index.ts): every job kingly's
+ * client added, and every job a worker has taken. A job added by plain BullMQ that no worker has
+ * taken yet has no record, so it is not listed (findJob still finds it by id).
  */
-async function listGroupJobs(ctx: ClientContext, group: string, options: ListJobsOptions): Promise<JobRecord[]> {
-  const redis = await ctx.redis();
-  const ids = await redis.smembers(ctx.keys.group(group));
-  const records = (await Promise.all(ids.map((id) => findJob(ctx, id)))).filter((r): r is JobRecord => r !== undefined);
-  return records
-    .filter((r) => options.queue === undefined || r.queue === options.queue)
-    .filter((r) => options.state === undefined || r.state === options.state || (options.keepEnded === true && isTerminalState(r.state)))
-    .filter((r) => options.name === undefined || r.name === options.name)
-    .sort(newestFirst)
-    .slice(0, options.limit ?? 50);
+export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}): Promise<JobRecord[]> {
+  const limit = options.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 0) throw new KinglyError(ErrorCodes.BAD_INPUT, `limit must be a whole number ≥ 0, got ${String(limit)}`);
+  if (limit === 0) return [];
+  const { state, queue, group, name } = options;
+  return readIndex(await ctx.redis(), ctx.keys, { state, queue, group, name }, { limit, before: options.before });
 }
 
 /** Newest created first; the id breaks ties (ids sort by creation time too). */

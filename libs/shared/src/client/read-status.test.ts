@@ -1,54 +1,43 @@
-import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { uniqueName, waitFor } from '@kingly/testing';
-import { eventFields } from '../event-fields.js';
-import { recordToHash } from '../record-hash.js';
+import { uniqueName } from '@kingly/testing';
+import type { KinglyKeys } from '../keys.js';
+import { finishJob } from '../store/finish.js';
+import { markStarted, writeSample } from '../store/run-transitions.js';
 import { KinglyClient } from './kingly-client.js';
 import { readStatus } from './read-status.js';
 
 // readStatus (LiteRedis, behind `kingly status`) and KinglyClient.status (ioredis) run the same
 // status() over different clients: on one fixed state of every kind, they must answer alike.
+async function writeSampleNow(redis: Redis, keys: KinglyKeys, id: string, sample: Record<string, number>): Promise<void> {
+  const pipeline = redis.pipeline();
+  writeSample(pipeline, keys, id, sample);
+  await pipeline.exec();
+}
+
 describe('readStatus', () => {
   const prefix = uniqueName('readstatus');
   let client: KinglyClient;
   let io: Redis;
-  let worker: Worker;
-  let release: () => void = () => {
-    /* replaced once the held job runs */
-  };
   beforeAll(async () => {
     client = new KinglyClient({ redisUrl: inject('redisUrl'), prefix });
     io = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   });
   afterAll(async () => {
-    release();
-    await worker?.close();
     await client.close();
     await io.quit();
   });
 
   it('answers as KinglyClient.status() does: counts, workers alive and dead, running, failures', async () => {
     const keys = client.keys;
-    const held = new Promise<void>((resolve) => (release = resolve));
     const [failing, timedOut, running] = await client.enqueueMany([{ argv: ['a'] }, { argv: ['b'] }, { argv: ['c'] }, { argv: ['d'] }]);
     await client.enqueue({ argv: ['e'] }, { queue: 'other' });
-    // A bare BullMQ worker fails the first two jobs and holds the third: no kingly worker needed.
-    worker = new Worker(
-      'commands',
-      async (job) => {
-        if (job.id === running) await held;
-        else throw new Error('no');
-      },
-      { connection: io.duplicate({ maxRetriesPerRequest: null }), prefix, concurrency: 1 },
-    );
-    await waitFor(async () => (await io.lrange(`${prefix}:commands:active`, 0, -1)).includes(running!), { message: `job ${running} to be active` });
-
-    const runningRecord = await client.getJob(running!);
-    await io.hset(keys.job(running!), recordToHash({ ...runningRecord, state: 'running', pid: 4242, workerId: 'w-alive', rssBytes: 1000 }));
-    await io.hset(keys.job(timedOut!), recordToHash({ ...(await client.getJob(timedOut!)), state: 'timed-out' }));
-    const failed = { ...(await client.getJob(failing!)), state: 'failed' as const, exitCode: 3 };
-    await io.xadd(keys.events, '*', ...Object.entries(eventFields('finished', failed)).flat());
+    // The JobStore's transitions, as a worker would run them: no worker needed.
+    const runningRecord = { ...(await client.getJob(running!)), state: 'running' as const, pid: 4242, pgid: 4242, host: 'h', workerId: 'w-alive', attempt: 1, startedAt: new Date().toISOString() };
+    await markStarted(io, keys, runningRecord, '{}');
+    await writeSampleNow(io, keys, running!, { rssBytes: 1000 });
+    await finishJob(io, keys, { ...(await client.getJob(timedOut!)), state: 'timed-out', finishedAt: new Date().toISOString() });
+    await finishJob(io, keys, { ...(await client.getJob(failing!)), state: 'failed', exitCode: 3, finishedAt: new Date().toISOString() });
     const now = Date.now();
     const beat = (id: string, lastSeenAt: number): string =>
       JSON.stringify({ id, host: 'h', pid: 1, queue: 'commands', concurrency: 2, running: 0, startedAt: now - 10_000, lastSeenAt, intervalMs: 1000 });
@@ -62,7 +51,7 @@ describe('readStatus', () => {
       ['w-alive', true, 1],
       ['w-dead', false, 0],
     ]);
-    expect(lite.recentFailures.map((r) => [r.id, r.exitCode])).toEqual([[failing, 3]]);
+    expect(lite.recentFailures.map((r) => [r.id, r.exitCode])).toEqual([[failing, 3], [timedOut, null]]);
     expect(await io.hexists(keys.workers, 'w-gone')).toBe(0); // forgotten, an hour after its last beat
     expect(lite).toEqual(await client.status());
   });

@@ -21,5 +21,6 @@ export interface StatusRedis {
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
   hdel(key: string, ...fields: string[]): Promise<number>;
   xrevrange(key: string, end: string, start: string, countToken: 'COUNT', count: number): Promise<[id: string, fields: string[]][]>;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   pipeline(): StatusPipeline;
 }

@@ -1,11 +1,10 @@
 import type { JobRecord } from '../schemas/job-record.js';
 import { JOB_STATES, type JobState } from '../job-states.js';
-import type { JobData } from '../schemas/job-spec.js';
 import type { KinglyKeys } from '../keys.js';
 import type { StatusRedis } from './status-redis.js';
 import { parseEvent } from '../event-fields.js';
-import { recordFromData, recordFromHash } from '../record-hash.js';
-import { readBullJobData, readBullQueue } from './bull-keys.js';
+import { recordFromHash } from '../record-hash.js';
+import { dropExpired } from '../store/expire.js';
 import { newestFirst } from './get-jobs.js';
 import { compareText } from '../compare-text.js';
 
@@ -95,60 +94,33 @@ export interface StatusContext {
 
 /**
  * Counts by state, workers, running jobs and recent failures: the answer to "what's going on?".
- * Reads BullMQ's keys directly (one round trip per queue) rather than through BullMQ, which
- * `kingly status` would otherwise spend most of its start-up loading.
+ * Counts are the sizes of the JobStore's state indexes and the running jobs its running index, so
+ * the cost does not grow with the number of finished jobs (a plain BullMQ job no worker has taken
+ * has no record yet and is not counted).
  */
 export async function status(ctx: StatusContext): Promise<StatusReport> {
-  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   const redis = await ctx.redis();
-  const [queues, workers, recentFailures] = await Promise.all([ctx.knownQueues(), listWorkers(ctx), latestFailures(ctx)]);
-  const snapshots = await Promise.all(queues.map((name) => readBullQueue(redis, ctx.keys.prefix, name)));
-  // Every active job's record, and the state of every failed one, in one round trip.
-  const pipeline = redis.pipeline();
-  for (const snapshot of snapshots) {
-    for (const id of snapshot.activeIds) pipeline.hgetall(ctx.keys.job(id));
-    for (const id of snapshot.failedIds) pipeline.hget(ctx.keys.job(id), 'state');
-  }
-  const replies = ((await pipeline.exec()) ?? []).map(([, value]) => value);
-  let at = 0;
-  const active: JobRecord[] = [];
-  for (const [q, snapshot] of snapshots.entries()) {
-    const queue = queues[q]!;
-    counts.queued += snapshot.queued;
-    counts.succeeded += snapshot.completed;
-    for (const id of snapshot.activeIds) {
-      const hash = replies[at++] as Record<string, string> | null;
-      // Taken a moment ago, no record yet: BullMQ's data says what it is.
-      const record = hash?.state ? recordFromHash(id, hash) : await recordFromBull(redis, ctx.keys.prefix, queue, id);
-      if (record) active.push(record);
-    }
-    // Failed BullMQ jobs hold every unsuccessful outcome; split them by their records.
-    let attributed = 0;
-    for (const _id of snapshot.failedIds) {
-      const s = replies[at++] as JobState | null;
-      if (s && s in counts && s !== 'queued' && s !== 'running' && s !== 'succeeded') {
-        counts[s] += 1;
-        attributed += 1;
-      }
-    }
-    counts.failed += Math.max(0, snapshot.failed - attributed);
-  }
-  // Active in BullMQ but already ended in the record: BullMQ has not caught up yet (stall check).
-  const running = active.filter((r) => r.state === 'running').sort(newestFirst);
-  for (const r of active) if (r.state !== 'running') counts[r.state] += 1;
-  counts.running = running.length;
+  await dropExpired(redis, ctx.keys);
+  const sizes = redis.pipeline();
+  for (const state of JOB_STATES) sizes.zcard(ctx.keys.stateIndex(state));
+  sizes.zrevrange(ctx.keys.stateIndex('running'), 0, -1);
+  const [replies, workers, recentFailures] = await Promise.all([sizes.exec(), listWorkers(ctx), latestFailures(ctx)]);
+  const values = (replies ?? []).map(([, value]) => value);
+  const counts = Object.fromEntries(JOB_STATES.map((s, i) => [s, Number(values[i] ?? 0)])) as Record<JobState, number>;
+  const runningIds = (values[JOB_STATES.length] ?? []) as string[];
+  const records = redis.pipeline();
+  for (const id of runningIds) records.hgetall(ctx.keys.job(id));
+  const hashes = runningIds.length > 0 ? ((await records.exec()) ?? []).map(([, value]) => value as Record<string, string> | null) : [];
+  // A job that ended between the two reads is no longer running.
+  const running = runningIds
+    .map((id, i) => (hashes[i]?.state ? recordFromHash(id, hashes[i]!) : undefined))
+    .filter((r): r is JobRecord => r?.state === 'running')
+    .sort(newestFirst);
   // The heartbeat's count is up to one interval old; the running records are current.
   const perWorker = new Map<string, number>();
   for (const r of running) if (r.workerId) perWorker.set(r.workerId, (perWorker.get(r.workerId) ?? 0) + 1);
   const current = workers.map((w) => (w.alive ? { ...w, running: perWorker.get(w.id) ?? 0 } : w));
   return { counts, workers: current, running, recentFailures };
-}
-
-async function recordFromBull(redis: StatusRedis, prefix: string, queue: string, id: string): Promise<JobRecord | undefined> {
-  const found = await readBullJobData(redis, prefix, queue, id);
-  if (!found) return undefined;
-  const data = found.data as JobData;
-  return recordFromData(id, queue, { ...data, createdAt: data.createdAt ?? found.timestamp }, 'running');
 }
 
 /** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */

@@ -92,6 +92,10 @@ export class LiteRedis implements StatusRedis {
     return this.call('XREVRANGE', key, end, start, countToken, count) as Promise<[string, string[]][]>;
   }
 
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown> {
+    return this.call('EVAL', script, numKeys, ...args);
+  }
+
   pipeline(): LitePipeline {
     return new LitePipeline((commands) => this.send(commands));
   }
