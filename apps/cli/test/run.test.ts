@@ -121,6 +121,24 @@ describe('jobs, show, logs, wait, status', () => {
     expect(table.stdout).toMatch(new RegExp(`${failedId}\\s+failed\\s+7`));
   });
 
+  it('jobs --limit N --before ID pages through every job, newest first, no duplicates', async () => {
+    const whole = (JSON.parse((await kingly(['jobs', '--json', '--limit', '500'], env)).stdout) as JobJson[]).map((j) => j.id);
+    expect(whole.length).toBeGreaterThan(2);
+    const stitched: string[] = [];
+    for (let before: string | undefined; ; ) {
+      const page = JSON.parse((await kingly(['jobs', '--json', '--limit', '2', ...(before ? ['--before', before] : [])], env)).stdout) as JobJson[];
+      if (page.length === 0) break;
+      expect(page.length).toBeLessThanOrEqual(2);
+      stitched.push(...page.map((j) => j.id));
+      before = page.at(-1)!.id;
+    }
+    expect(stitched).toEqual(whole);
+    expect(new Set(stitched).size).toBe(stitched.length);
+    const bad = await kingly(['jobs', '--before', 'not an id'], env);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--before must be a job id');
+  });
+
   it('show prints the record; --json the same record', async () => {
     const text = await kingly(['show', failedId], env);
     expect(text.exitCode).toBe(0);

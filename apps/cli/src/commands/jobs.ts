@@ -9,6 +9,7 @@ interface JobsOptions {
   readonly queue?: string;
   readonly group?: string;
   readonly name?: string;
+  readonly before?: string;
   readonly json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function jobsCommand(): Command {
     .option('--queue <queue>', 'only jobs of this queue (default: every queue)', queueName)
     .option('--group <id>', 'only jobs of this group (as printed by kingly run --parallel)')
     .option('--name <name>', 'only jobs with this name')
+    .option('--before <id>', 'only jobs older than this one: the last id of the previous page')
     .option('--json', 'print an array of job records')
     .addHelpText(
       'after',
@@ -28,13 +30,15 @@ export function jobsCommand(): Command {
 Examples:
   $ kingly jobs
   $ kingly jobs --state failed --limit 10
+  $ kingly jobs --limit 10 --before mx2yro4a0n214frs    # the next 10, older
   $ kingly jobs --group g-lq3x9k001ab2c
   $ kingly jobs --json | jq '.[0].exitCode'`,
     );
   addGlobalOptions(command);
   return command.action(async (options: JobsOptions, cmd: Command) => {
-    const { badInput, JOB_STATES } = await import('@kingly/cmd');
+    const { badInput, isValidJobId, JOB_STATES } = await import('@kingly/cmd');
     const state = options.state;
+    if (options.before !== undefined && !isValidJobId(options.before)) throw badInput(`--before must be a job id, got '${options.before.slice(0, 40)}'`);
     if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
       throw badInput(`--state must be one of ${JOB_STATES.join(', ')}; got '${state}'`);
     }
@@ -45,6 +49,7 @@ Examples:
         ...(options.queue !== undefined ? { queue: options.queue } : {}),
         ...(options.group !== undefined ? { group: options.group } : {}),
         ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.before !== undefined ? { before: options.before } : {}),
       });
       if (options.json) return printJson(jobs);
       if (jobs.length === 0) {

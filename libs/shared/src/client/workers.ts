@@ -84,7 +84,7 @@ export interface StatusReport {
 /** How many recent events are read to find the latest failures. */
 const FAILURE_SCAN = 500;
 
-/** What status needs of a client: no BullMQ (see bull-keys.ts), and reads only (status-redis.ts). */
+/** What status needs of a client: no BullMQ, and reads only (status-redis.ts) but for dropExpired's script. */
 export interface StatusContext {
   readonly keys: KinglyKeys;
   redis(): Promise<StatusRedis>;
