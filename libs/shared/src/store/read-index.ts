@@ -21,7 +21,7 @@ export interface IndexPageOptions {
   readonly before?: string;
 }
 
-/** Fewest ids read per round trip: a filter on a second index may drop most of a batch. */
+/** Fewest ids read per round trip when a second filter is checked on the records (it may drop most of a batch). */
 const MIN_BATCH = 100;
 
 /**
@@ -57,7 +57,8 @@ export async function readIndex(redis: Redis, keys: KinglyKeys, filter: IndexFil
       rank = await redis.zcount(index, `(${skip.score}`, '+inf');
     } else return [];
   }
-  const batch = Math.max(page.limit, MIN_BATCH);
+  // With at most one filter every id read is wanted (but for expired ones): read one page's worth.
+  const batch = candidates.length > 1 ? Math.max(page.limit, MIN_BATCH) : page.limit;
   const found: JobRecord[] = [];
   const seen = new Set<string>();
   while (found.length < page.limit) {
