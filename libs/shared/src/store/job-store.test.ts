@@ -7,7 +7,9 @@ import type { KinglyKeys } from '../keys.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import { finishJob } from './finish.js';
 import { finishWorkerLost } from './finish-worker-lost.js';
-import { markLostRetry } from './retry.js';
+import { markLostRetry, markRetrying } from './retry.js';
+import { requestCancel } from './cancel-request.js';
+import { recordFromData } from '../record-hash.js';
 import { markStarted, markTaken } from './run-transitions.js';
 
 // The JobStore's transitions against a real Redis, without a worker: each moves the job between
@@ -112,6 +114,52 @@ describe('JobStore', () => {
     } finally {
       other.disconnect();
     }
+  });
+
+  it('reap vs finish and retry vs cancel race: one terminal state, one index, one finished event', async () => {
+    const ids = await client.enqueueMany(Array.from({ length: 40 }, (_, i) => ({ command: `race2 ${i}`, attempts: 2 })), { queue: 'store-race2' });
+    const other = redis.duplicate();
+    try {
+      for (const [i, id] of ids.entries()) {
+        const record = taken(await client.getJob(id));
+        await markStarted(redis, keys, record, '{}');
+        if (i % 2 === 0) {
+          await Promise.all([finishWorkerLost(redis, keys, record, 'lost'), finishJob(other, keys, ended(record, 'failed', 1))]);
+        } else {
+          // The retry first leaves the job queued, and the cancel ends it; the cancel first wins and the retry does nothing.
+          const [retried] = await Promise.all([markRetrying(redis, keys, record, 'retrying in 1s'), finishJob(other, keys, ended(record, 'cancelled'))]);
+          expect(retried === false || (await client.getJob(id)).state === 'cancelled').toBe(true);
+        }
+        const state = (await client.getJob(id)).state;
+        expect(i % 2 === 0 ? ['worker-lost', 'failed'] : ['cancelled']).toContain(state);
+        expect(await indexedStates(redis, keys, id)).toEqual([state]);
+        expect(await finishedEvents(redis, keys, id)).toBe(1);
+      }
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('a cancel that came first is answered by the taken and started scripts; started never revives an ended job', async () => {
+    const [first, late] = await client.enqueueMany([{ command: 'c1' }, { command: 'c2' }], { queue: 'store-cancel' });
+    await requestCancel(redis, keys, first!, 'SIGINT');
+    const record = taken(await client.getJob(first!));
+    expect(await markTaken(redis, keys, { command: 'c1', createdAt: Date.parse(record.createdAt!) }, record, '{}')).toBe('SIGINT');
+    expect(await markStarted(redis, keys, record, '{}')).toBe('SIGINT');
+
+    const lateRecord = taken(await client.getJob(late!));
+    await finishJob(redis, keys, ended(lateRecord, 'cancelled'));
+    await markStarted(redis, keys, lateRecord, '{}');
+    expect((await client.getJob(late!)).state).toBe('cancelled');
+    expect(await indexedStates(redis, keys, late!)).toEqual(['cancelled']);
+  });
+
+  it('a job added by plain BullMQ gets its record and index entries when a worker takes it', async () => {
+    const record: JobRecord = { ...recordFromData('plain-7', 'store-plain', { command: 'p', name: 'plainly', createdAt: 1234 }, 'running'), host: 'h', workerId: 'w', attempt: 1 };
+    await markTaken(redis, keys, { command: 'p', name: 'plainly', createdAt: 1234 }, record, '{}');
+    expect(await indexedStates(redis, keys, 'plain-7')).toEqual(['running']);
+    for (const key of [keys.jobsIndex, keys.queueIndex('store-plain'), keys.nameIndex('plainly')]) expect(await redis.zscore(key, 'plain-7'), key).toBe('1234');
+    expect((await client.listJobs({ queue: 'store-plain' })).map((r) => [r.id, r.state])).toEqual([['plain-7', 'running']]);
   });
 
   it('an expired record leaves the indexes: not listed, not counted', async () => {
