@@ -36,9 +36,10 @@ const ADD_BULK_CHUNK = 500;
 /**
  * Creates the jobs' records (state `queued`, with their index entries and `queued` events), then
  * adds them with BullMQ addBulk, in chunks of ADD_BULK_CHUNK sent back to back on one connection
- * (so their order is kept). The records go first, so no job exists without its record; the records
- * of a chunk BullMQ fails to add are removed. Not atomic across chunks: if Redis fails midway, the
- * jobs of the chunks it ran stay queued.
+ * (so their order is kept). The records go first on that connection, so no job exists without its
+ * record; the records of a chunk BullMQ fails to add are removed. Not atomic across chunks: if Redis
+ * fails midway, the jobs of the chunks it ran stay queued (a job whose record script failed gets
+ * its record when a worker takes it).
  */
 export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[], options: EnqueueOptions = {}): Promise<string[]> {
   const queueName = validateQueueName(options.queue ?? ctx.defaultQueue);
@@ -61,10 +62,14 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
     records.expire(ctx.keys.group(group), FINISHED_TTL_SECONDS);
   }
   createQueued(records, ctx.keys, queueName, jobs);
-  for (const [error] of (await records.exec()) ?? []) if (error) throw error;
+  // Not awaited before the adds: BullMQ's Queue shares this connection, so Redis runs the records'
+  // scripts before any add (one socket keeps the order) while this process builds BullMQ's commands.
+  const recordsWritten = records.exec().then((results) => {
+    for (const [error] of results ?? []) if (error) throw error;
+  });
   // addBulk in chunks, all in flight at once: Redis runs one chunk's MULTI while this process
   // builds the next, where a single MULTI of every job would make each side wait for the other.
-  const added: Array<Promise<unknown>> = [];
+  const added: Array<Promise<unknown>> = [recordsWritten];
   for (let start = 0; start < jobs.length; start += ADD_BULK_CHUNK) {
     const chunk = jobs.slice(start, start + ADD_BULK_CHUNK);
     added.push(
