@@ -19,7 +19,8 @@ local k, a = 5, 3
 while a <= #ARGV do
   local id, score, name, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
   redis.call('HSET', KEYS[k], 'state', 'queued', unpack(ARGV, a + 4, a + 3 + n))
-  for _, key in ipairs({KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2]}) do redis.call('ZADD', key, score, id) end
+  for _, key in ipairs({KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1]}) do redis.call('ZADD', key, score, id) end
+  if KEYS[k + 2] ~= KEYS[2] then redis.call('ZADD', KEYS[k + 2], score, id) end
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', 'queued', 'job', id, 'queue', ARGV[2], 'name', name, 'state', 'queued')
   k, a = k + 3, a + 4 + n
 end
