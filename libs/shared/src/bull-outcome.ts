@@ -3,6 +3,7 @@
 // same JSON object, so a `QueueEvents` listener needs nothing from kingly; docs/protocol.md
 // ("Outcomes for BullMQ listeners") describes it for programs in other languages.
 import { TERMINAL_STATES, type JobState } from './job-states.js';
+import type { JobRecord } from './schemas/job-record.js';
 
 /** Version of the outcome object; a parser refuses any other. Raise it when a field changes meaning. */
 export const OUTCOME_FORMAT_VERSION = 1;
@@ -31,17 +32,7 @@ export interface OutcomeReport {
 }
 
 /** What outcomeReport reads from a job record. */
-export interface OutcomeSource {
-  readonly state: JobState;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly reason: string | null;
-  readonly durationMs: number | null;
-  readonly peakRssBytes: number | null;
-  readonly cpuSeconds: number | null;
-  readonly attempt: number;
-  readonly attempts: number;
-}
+export type OutcomeSource = Pick<JobRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'durationMs' | 'peakRssBytes' | 'cpuSeconds' | 'attempt' | 'attempts'>;
 
 /** The report of a finished run; throws on a record that is not terminal (a bug in the caller). */
 export function outcomeReport(record: OutcomeSource, retrying = false): OutcomeReport {
