@@ -74,9 +74,11 @@ describe('LiteRedis answers as ioredis does', () => {
   it('a dropped connection fails the command waiting on it and every later one', async () => {
     const victim = await connectLiteRedis(inject('redisUrl'));
     const clientId = (await victim.call('CLIENT', 'ID')) as number;
-    const waiting = victim.call('BLPOP', key('never'), 0);
+    // The expectation is attached before the kill: the victim's close can be read before the KILL's
+    // reply, and a rejection with no handler by then is an unhandled rejection.
+    const waiting = expect(victim.call('BLPOP', key('never'), 0)).rejects.toThrow('connection to Redis closed');
     await expect(io.client('KILL', 'ID', clientId)).resolves.toBe(1);
-    await expect(waiting).rejects.toThrow('connection to Redis closed');
+    await waiting;
     await expect(victim.smembers(key('set'))).rejects.toThrow('connection to Redis closed');
     await expect(victim.quit()).resolves.toBeUndefined();
   });
