@@ -5,3 +5,4 @@ export * from './fixtures.js';
 export * from './temp.js';
 export * from './git-repo.js';
 export * from './hostile-specs.js';
+export * from './fixture-agent.js';
