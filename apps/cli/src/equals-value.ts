@@ -22,8 +22,7 @@ export interface EqualsValueFlag {
  */
 export function rewriteEqualsValue(program: Command, argv: readonly string[], flag: EqualsValueFlag): string[] {
   const words = [...argv];
-  const at = endOfOptions(program, words, 2);
-  const sub = program.commands.find((c) => c.name() === words[at] || c.aliases().includes(words[at] ?? ''));
+  const { sub, at } = subcommandAt(program, words);
   if (sub?.name() !== flag.command) return words;
   const prefix = `${flag.flag}=`;
   endOfOptions(sub, words, at + 1, (i) => {
@@ -32,10 +31,17 @@ export function rewriteEqualsValue(program: Command, argv: readonly string[], fl
   return words;
 }
 
+/** The subcommand `argv` (node, script, words…) names, and the index of its name. */
+export function subcommandAt(program: Command, argv: readonly string[]): { sub: Command | undefined; at: number } {
+  const words = [...argv];
+  const at = endOfOptions(program, words, 2);
+  return { sub: program.commands.find((c) => c.name() === words[at] || c.aliases().includes(words[at] ?? '')), at };
+}
+
 const NEGATIVE_NUMBER = /^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/;
 
 /** The index of the first word from `start` that is not an option of `command` or its value (or `--`). */
-function endOfOptions(command: Command, words: string[], start: number, visit?: (i: number) => void): number {
+export function endOfOptions(command: Command, words: readonly string[], start: number, visit?: (i: number) => void): number {
   const find = (name: string): Option | undefined => command.options.find((o) => o.long === name || o.short === name);
   for (let i = start; i < words.length; i++) {
     visit?.(i);

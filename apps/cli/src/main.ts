@@ -5,6 +5,7 @@ import { ExitRequest, reportError, UsageError } from './errors.js';
 import type { GlobalOptions } from './options.js';
 import { flushStdio } from './output/write.js';
 import { buildProgram, commandPath } from './program.js';
+import { runGrammar } from './run-grammar.js';
 import { GIT_WORKTREE_FLAG } from './run-worktree.js';
 
 /** 128 + SIGPIPE: the reader of our output went away (`kingly jobs | head -1`). */
@@ -34,7 +35,9 @@ export async function main(argv: readonly string[]): Promise<never> {
   });
   let exitCode = 0;
   try {
-    await program.parseAsync(rewriteEqualsValue(program, argv, GIT_WORKTREE_FLAG));
+    const grammar = runGrammar(program, argv);
+    if (grammar.warning !== undefined) process.stderr.write(`${grammar.warning}\n`);
+    await program.parseAsync(rewriteEqualsValue(program, grammar.argv, GIT_WORKTREE_FLAG));
   } catch (error) {
     const report = reportError(error, commandPath(active ?? program));
     if (report.line) process.stderr.write(`${report.line}\n`);

@@ -30,18 +30,21 @@ export function runCommand(): Command {
     .summary('run a command on a worker (or several at once)')
     .description(
       'Queue a shell command for a worker and print its job id. The words of the command are joined ' +
-        'with spaces and run by `sh -c` on the worker; options after the first word belong to the command. ' +
-        'Put -- before a command that starts with a dash. With --parallel (or --from-file) each ' +
+        'with spaces and run by `sh -c` on the worker. When the command is one argument, kingly options ' +
+        'may follow it (`kingly run "npm test" --parallel`); when it is several words, every word after the ' +
+        'first is the command\'s (a kingly option among them gets a warning). -- ends kingly\'s options: put it ' +
+        'before a command that starts with a dash. With --parallel (or --from-file) each ' +
         'argument (line) is one whole command, and the jobs form one group.',
     )
     .argument('[command...]', 'the command to run (with --parallel: the commands)')
     .option('-f, --follow', 'print its output live (stdout to stdout, stderr to stderr) and exit with its exit code')
-    .addOption(new Option('--monitor', 'same as --follow').hideHelp())
+    .option('--monitor', 'same as --follow')
     .option('--name <name>', 'a label for the job (default: the command)')
     .option('--cwd <dir>', 'directory to run in (default: the current directory)')
     .option('--env <KEY=VALUE>', 'set an environment variable for the command (repeatable)', envPair)
     .option('--queue <queue>', 'queue to put the job on (default: $KINGLY_QUEUE or "commands")', queueName)
     .option('--json', 'print {"id": …} (with --follow: then the output as JSON lines)')
+    .option('--no-option-warning', 'no warning about kingly options inside a several-word command (or $KINGLY_NO_OPTION_WARNING=1)')
     .optionsGroup('Limits:')
     .option('--timeout <duration>', 'kill the whole tree after this long: 30s, 10m, 2h (default: defaults.timeout of kingly.config.json, else none)')
     .option('--max-memory <size>', 'kill the whole tree when its memory passes this: 512M, 2G (default: defaults.maxMemory, else none)')
@@ -69,6 +72,8 @@ exits 0 only when every job succeeded.
 
 Examples:
   $ kingly run make test                  # prints the job id
+  $ kingly run "npm test" --parallel -f   # one quoted command: the options after it are kingly's
+  $ kingly run build --git-worktree       # one word: the same
   $ kingly run -f 'echo out; echo err >&2; exit 7'; echo $?   # out, err, 7
   $ kingly run --env MODE=ci --name build -- ./build.sh --fast
   $ kingly run -f --timeout 10m --max-memory 2G npm test
