@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ConfigFile, DevServerConfig } from './config.js';
 import { DEFAULT_PREFIX } from './keys.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 import type { RunLimits } from './schemas/job-spec.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -23,6 +24,8 @@ export interface KinglyConfig {
   readonly runDefaults: RunLimits;
   /** Dev servers by name (`dev` in the file). @default {} */
   readonly dev: Readonly<Record<string, DevServerConfig>>;
+  /** How long finished jobs are kept (`retention` in the file, over DEFAULT_RETENTION). */
+  readonly retention: RetentionPolicy;
   /** `api.port` in the file, if given (the API's port when no flag or KINGLY_API_PORT says). */
   readonly apiPort: number | undefined;
 }
@@ -70,6 +73,10 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
       ...(file.defaults?.maxMemory !== undefined ? { maxMemoryBytes: parseSize(file.defaults.maxMemory, 'defaults.maxMemory') } : {}),
     },
     dev: file.dev ?? {},
+    retention: {
+      maxAgeMs: file.retention?.maxAge !== undefined ? parseDuration(file.retention.maxAge, 'retention.maxAge') : DEFAULT_RETENTION.maxAgeMs,
+      maxJobs: file.retention?.maxJobs ?? DEFAULT_RETENTION.maxJobs,
+    },
     apiPort: file.api?.port,
   };
 }

@@ -68,6 +68,17 @@ export const devServerConfigSchema = z
     path: ['portRange'],
   });
 
+/** `retention` in kingly.config.json: how long workers keep finished jobs (defaults in retention.ts). */
+export const retentionConfigSchema = z
+  .object({
+    /** Finished jobs older than this are pruned. @default "7d" */
+    maxAge: duration.optional().describe('Finished jobs (record, log, BullMQ job) older than this are pruned by the workers, such as "7d" or "12h". Default: "7d".'),
+    /** At most this many finished jobs are kept, the newest. @default 10000 */
+    maxJobs: z.number().int().min(1).max(100_000_000).optional().describe('At most this many finished jobs are kept, the newest; older ones are pruned by the workers. Default: 10000.'),
+  })
+  .strict();
+
+export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
 export type RunDefaultsConfig = z.infer<typeof runDefaultsConfigSchema>;
 export type DevServerConfig = z.infer<typeof devServerConfigSchema>;
 
@@ -92,6 +103,8 @@ export const configFileSchema = z
       .record(z.string().regex(/^[A-Za-z0-9_.@/-]{1,100}$/, "expected a name of letters, digits, '_', '.', '-', '@' or '/'"), devServerConfigSchema)
       .optional()
       .describe('Dev servers by name, for kingly dev start|stop|restart|status|logs [name]. Default: the dev script of package.json.'),
+    /** How long finished jobs are kept (workers prune beyond it; BullMQ's removeOnComplete/removeOnFail follow it). @default { maxAge: "7d", maxJobs: 10000 } */
+    retention: retentionConfigSchema.optional().describe('How long finished jobs are kept: workers prune older ones and those beyond maxJobs (kingly prune does it by hand).'),
     /** The HTTP API of `kingly up` and `kingly api` (flags and KINGLY_API_PORT come first). @default {} */
     api: z
       .object({

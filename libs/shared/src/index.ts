@@ -19,6 +19,8 @@ export * from './store/run-transitions.js';
 export * from './store/retry.js';
 export * from './store/cancel-request.js';
 export { dropExpired } from './store/expire.js';
+export { pruneJobs, checkPruneOptions, type PruneOptions, type PruneResult, type PruneHooks } from './store/prune.js';
+export * from './retention.js';
 export * from './record-hash.js';
 export * from './retry-policy.js';
 export * from './event-fields.js';

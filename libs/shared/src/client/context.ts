@@ -3,11 +3,14 @@ import type { Redis } from 'ioredis';
 import type { KinglyKeys } from '../keys.js';
 import type { JobData } from '../schemas/job-spec.js';
 import type { EventsHub } from './events-hub.js';
+import { bullRemoveOptions, DEFAULT_RETENTION, type RetentionPolicy } from '../retention.js';
 
 /** What the client's parts share: the command connection, keys and the queues opened so far. */
 export interface ClientContext {
   readonly keys: KinglyKeys;
   readonly defaultQueue: string;
+  /** How long finished jobs are kept: BullMQ's removeOnComplete/removeOnFail of each job added follow it. */
+  readonly retention: RetentionPolicy;
   redis(): Promise<Redis>;
   /** A connection for blocking reads (new, or one a finished reader gave back); the caller gives it back or closes it. */
   blockingRedis(): Promise<Redis>;
@@ -20,7 +23,5 @@ export interface ClientContext {
   knownQueues(): Promise<string[]>;
 }
 
-export const BULL_JOB_DEFAULTS = {
-  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-} as const;
+/** BullMQ options of every job kingly's client adds with the default retention (retention.ts). */
+export const BULL_JOB_DEFAULTS = bullRemoveOptions(DEFAULT_RETENTION);

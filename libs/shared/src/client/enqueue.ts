@@ -6,7 +6,8 @@ import { newJobId } from '../ids.js';
 import { bullRetryOptions } from '../retry-policy.js';
 import { jobSpecSchema, type JobData, type JobSpec } from '../schemas/job-spec.js';
 import { describeSpecIssue } from '../schemas/spec-issue.js';
-import { BULL_JOB_DEFAULTS, type ClientContext } from './context.js';
+import type { ClientContext } from './context.js';
+import { bullRemoveOptions } from '../retention.js';
 
 export interface EnqueueOptions {
   /** Queue to put the jobs on. @default the client's queue ("commands") */
@@ -70,6 +71,8 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
   // addBulk in chunks, all in flight at once: Redis runs one chunk's MULTI while this process
   // builds the next, where a single MULTI of every job would make each side wait for the other.
   const added: Array<Promise<unknown>> = [recordsWritten];
+  // BullMQ trims its own finished jobs by the same policy the workers prune kingly's by.
+  const removeOptions = bullRemoveOptions(ctx.retention);
   for (let start = 0; start < jobs.length; start += ADD_BULK_CHUNK) {
     const chunk = jobs.slice(start, start + ADD_BULK_CHUNK);
     added.push(
@@ -79,7 +82,7 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
             name: data.name ?? 'command',
             data,
             // BullMQ retries the job, so the spec's attempts and backoff go into its options (see retry-policy.ts).
-            opts: { ...BULL_JOB_DEFAULTS, jobId: id, ...bullRetryOptions(data) },
+            opts: { ...removeOptions, jobId: id, ...bullRetryOptions(data) },
           })),
         )
         .catch(async (error: unknown) => {

@@ -15,6 +15,9 @@ import { findJob, getJob, listJobs, type ListJobsOptions } from './get-jobs.js';
 import { waitForJobs, type WaitOptions } from './wait.js';
 import { knownQueues } from './known-queues.js';
 import { cancelJob, type CancelOptions, type CancelResult } from './cancel.js';
+import { prune } from './prune.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../retention.js';
+import type { PruneOptions, PruneResult } from '../store/prune.js';
 import { listWorkers, status, type StatusReport, type WorkerInfo } from './workers.js';
 
 export interface KinglyClientOptions {
@@ -26,6 +29,8 @@ export interface KinglyClientOptions {
   readonly prefix?: string;
   /** Fail with E_REDIS_UNREACHABLE when Redis has not answered within this many ms. @default 5000 */
   readonly connectTimeoutMs?: number;
+  /** How long finished jobs are kept: the removeOnComplete/removeOnFail given to BullMQ follow it. @default DEFAULT_RETENTION (7 days, 10,000 jobs) */
+  readonly retention?: RetentionPolicy;
 }
 
 /** Idle blocking connections a client keeps for its next waits and log readers. */
@@ -55,6 +60,7 @@ export class KinglyClient {
     this.#ctx = {
       keys: this.keys,
       defaultQueue: this.queueName,
+      retention: options.retention ?? DEFAULT_RETENTION,
       redis: () => this.redis(),
       blockingRedis: () => this.#blockingRedis(),
       releaseBlockingRedis: (connection) => this.#releaseBlockingRedis(connection),
@@ -192,6 +198,14 @@ export class KinglyClient {
    */
   cancel(id: string, options?: CancelOptions): Promise<CancelResult> {
     return cancelJob(this.#ctx, id, options);
+  }
+
+  /**
+   * Deletes finished jobs (record, log, index entries and BullMQ's job) chosen by age, state,
+   * per-name floor and overall cap; never a queued or running one. `dryRun` counts only.
+   */
+  prune(options?: PruneOptions): Promise<PruneResult> {
+    return prune(this.#ctx, options);
   }
 
   listWorkers(): Promise<WorkerInfo[]> {

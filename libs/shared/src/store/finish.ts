@@ -5,9 +5,10 @@ import { recordToHash } from '../record-hash.js';
 import { eventFields } from '../event-fields.js';
 import { MAX_LABEL_CHARS, safeText } from '../schemas/spec-text.js';
 import { INDEX_KEY_COUNT, INDEX_LUA, indexKeys } from './index-keys.js';
+import { DEFAULT_RETENTION } from '../retention.js';
 
-/** How long records and logs of finished jobs stay in Redis. */
-export const FINISHED_TTL_SECONDS = 7 * 24 * 3600;
+/** How long records and logs of finished jobs stay in Redis at most (the retention policy's maxAge). */
+export const FINISHED_TTL_SECONDS = DEFAULT_RETENTION.maxAgeMs / 1000;
 /** Approximate cap of the events stream. */
 export const EVENTS_MAXLEN = 100_000;
 
@@ -49,6 +50,8 @@ export interface FinishJobOptions {
    * one; the caller logs it. @default undefined (the record's reason says it)
    */
   readonly onFallback?: (error: unknown) => void;
+  /** The record, log and sample history expire this long after the end (a worker's retention maxAge). @default FINISHED_TTL_SECONDS × 1000 */
+  readonly ttlMs?: number;
 }
 
 /**
@@ -59,7 +62,7 @@ export interface FinishJobOptions {
  */
 export async function finishJob(redis: Redis, keys: KinglyKeys, record: JobRecord, options: FinishJobOptions = {}): Promise<boolean> {
   try {
-    return await runFinish(redis, keys, record, recordToHash(record));
+    return await runFinish(redis, keys, record, recordToHash(record), options.ttlMs);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const why = `kingly could not record the full outcome: ${safeText(message, FALLBACK_TEXT_CHARS)}`;
@@ -75,13 +78,13 @@ export async function finishJob(redis: Redis, keys: KinglyKeys, record: JobRecor
       state: minimal.state, exitCode: minimal.exitCode, signal: minimal.signal, reason: minimal.reason,
       finishedAt: minimal.finishedAt, durationMs: minimal.durationMs,
     });
-    const finished = await runFinish(redis, keys, minimal, hash, record);
+    const finished = await runFinish(redis, keys, minimal, hash, options.ttlMs, record);
     options.onFallback?.(error);
     return finished;
   }
 }
 
-async function runFinish(redis: Redis, keys: KinglyKeys, record: JobRecord, hash: Record<string, string>, indexed: JobRecord = record): Promise<boolean> {
+async function runFinish(redis: Redis, keys: KinglyKeys, record: JobRecord, hash: Record<string, string>, ttlMs = FINISHED_TTL_SECONDS * 1000, indexed: JobRecord = record): Promise<boolean> {
   const { state, ...rest } = hash;
   const fields = Object.entries(rest).flat();
   const result = await redis.eval(
@@ -91,7 +94,7 @@ async function runFinish(redis: Redis, keys: KinglyKeys, record: JobRecord, hash
     keys.events,
     keys.logs(record.id),
     keys.expiries,
-    String(FINISHED_TTL_SECONDS * 1000),
+    String(ttlMs),
     String(EVENTS_MAXLEN),
     record.id,
     state ?? record.state,
