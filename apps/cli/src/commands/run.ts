@@ -4,7 +4,7 @@ import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions, envPair, integer, queueName } from '../options.js';
-import { printLines } from '../output/write.js';
+import { printLines, write } from '../output/write.js';
 import { GIT_WORKTREE_FLAG, wantsWorktree, worktreeFlagsMistake, worktreeFromFlags, type WorktreeFlags } from '../run-worktree.js';
 
 interface RunOptions extends WorktreeFlags {
@@ -125,6 +125,8 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
           const { id } = await client.enqueue(specs[0]!, { queue: config.queue });
           if (json) await printLines(JSON.stringify({ id, ...(group !== undefined ? { group } : {}) }));
           else if (!follow) await printLines(id);
+          // People at a terminal are told what comes next; scripts read the bare id on stdout.
+          if (!follow && !json && process.stderr.isTTY) await write(process.stderr, `kingly: follow with 'kingly logs -f ${id}' (or 'kingly wait ${id}')\n`);
           if (!follow) return;
           const { followJob } = await import('../follow-run.js');
           const code = await followJob(client, id, { json, queue: config.queue });
