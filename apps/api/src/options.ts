@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyServerOptions } from 'fastify';
-import { badInput, type KinglyClient } from '@kingly/cmd';
+import { badInput, DEFAULT_QUEUE, type KinglyClient } from '@kingly/cmd';
 
 /** How the API app is built. Every field but redisUrl has a default. */
 export interface ApiOptions {
@@ -79,7 +79,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   checkApiOptions(options);
   return {
     redisUrl: options.redisUrl,
-    queue: options.queue ?? 'commands',
+    queue: options.queue ?? DEFAULT_QUEUE,
     prefix: options.prefix ?? 'kingly',
     token: options.token,
     allowedHosts: (options.allowedHosts ?? []).map((name) => name.toLowerCase()),

@@ -1,11 +1,11 @@
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { ErrorCodes, KinglyError } from '@kingly/cmd';
+import { DEFAULT_API_PORT, ErrorCodes, KinglyError } from '@kingly/cmd';
 import { buildApp } from './app.js';
 import { checkApiOptions, type ApiOptions } from './options.js';
 
 export const DEFAULT_API_HOST = '127.0.0.1';
-export const DEFAULT_API_PORT = 7077;
+export { DEFAULT_API_PORT };
 
 /** buildApp's options and where to listen. */
 export interface ApiServerOptions extends ApiOptions {
@@ -13,12 +13,13 @@ export interface ApiServerOptions extends ApiOptions {
   readonly host?: string;
   /** TCP port; 0 picks a free one. @default 7077 */
   readonly port?: number;
-  /**
-   * On close, connections still open after this many ms (in-flight requests, sockets a client
-   * opened ahead and never used) are cut. @default 1000
-   */
-  readonly closeGraceMs?: number;
 }
+
+/**
+ * On close, connections still open after this many ms (in-flight requests, sockets a client opened
+ * ahead and never used) are cut, so a stop never waits on an idle keep-alive socket.
+ */
+const CLOSE_GRACE_MS = 1000;
 
 /** A listening API. */
 export interface ApiServer {
@@ -77,7 +78,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shown = isIPv6(host.replace(/^\[|\]$/g, '')) ? `[${host.replace(/^\[|\]$/g, '')}]` : host;
   const close = async (): Promise<void> => {
-    const timer = setTimeout(() => app.server.closeAllConnections(), options.closeGraceMs ?? 1000);
+    const timer = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
     timer.unref();
     try {
       await app.close();

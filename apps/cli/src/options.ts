@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { queueNameProblem } from '@kingly/cmd/lite';
 
 /** Options every command takes (before or after the command name). */
 export interface GlobalOptions {
@@ -64,8 +65,7 @@ export function envPair(value: string, previous: Record<string, string> = {}): R
 
 /** A queue name as BullMQ and kingly accept it. */
 export function queueName(value: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value)) {
-    throw new InvalidArgumentError(`expected letters, digits, '_', '.' or '-', got '${value}'`);
-  }
+  const problem = queueNameProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }

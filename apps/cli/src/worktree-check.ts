@@ -1,7 +1,20 @@
 import { realpath, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
-import { badInput, checkBranchName, checkRepo, checkRevision, isRepoUrl, redactRepo, type WorktreeSpec } from '@kingly/cmd';
+import { simpleGit } from 'simple-git';
+import {
+  badInput,
+  branchCheckedOutAt,
+  branchTip,
+  checkBranchName,
+  checkRepo,
+  checkRevision,
+  commitOf,
+  gitMessage,
+  isRepoUrl,
+  redactRepo,
+  type GitRunner,
+  type WorktreeSpec,
+} from '@kingly/cmd';
 
 /** What `kingly run --git-worktree[=REF] [--branch NAME] [--keep-worktree] [--repo PATH|URL]` asks for. */
 export interface WorktreeRequest {
@@ -57,14 +70,15 @@ export async function resolveWorktreeRequest(request: WorktreeRequest): Promise<
   const place = request.repo !== undefined ? dir : `${dir} (the current directory)`;
   const hint = 'run it from inside a git repository, or give --repo PATH|URL';
   if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw badInput(`${place} is not a directory`, hint);
-  const git = simpleGit({ baseDir: dir, trimmed: true });
+  const simple = simpleGit({ baseDir: dir, trimmed: true });
+  const git: GitRunner = (args) => simple.raw([...args]);
   let bare: boolean;
   try {
-    bare = (await git.raw(['rev-parse', '--is-bare-repository'])) === 'true';
+    bare = (await git(['rev-parse', '--is-bare-repository'])) === 'true';
   } catch (error) {
-    throw badInput(`${place} is not in a git repository (git: ${gitWords(error)})`, hint);
+    throw badInput(`${place} is not in a git repository (git: ${gitMessage(error)})`, hint);
   }
-  const repo = bare ? await git.raw(['rev-parse', '--absolute-git-dir']) : await git.raw(['rev-parse', '--show-toplevel']);
+  const repo = bare ? await git(['rev-parse', '--absolute-git-dir']) : await git(['rev-parse', '--show-toplevel']);
 
   const commit = await resolveCommit(git, request.ref ?? 'HEAD', repo);
   const checkedOut = request.branch !== undefined ? await checkBranch(git, request.branch, request.ref, commit) : commit;
@@ -75,7 +89,7 @@ export async function resolveWorktreeRequest(request: WorktreeRequest): Promise<
     const inside = relative(await realpath(repo), await realpath(cwd));
     if (inside !== '' && !inside.startsWith('..')) subdir = inside;
   }
-  if (subdir !== undefined && (await git.raw(['cat-file', '-t', `${checkedOut}:${subdir}`]).catch(() => '')) !== 'tree') {
+  if (subdir !== undefined && (await git(['cat-file', '-t', `${checkedOut}:${subdir}`]).catch(() => '')) !== 'tree') {
     throw badInput(
       `the command would run in '${subdir}' of the checkout (where --cwd is in ${repo}), but ${checkedOut.slice(0, 12)} has no such directory`,
       'commit something in it, or give a --cwd the commit has',
@@ -84,28 +98,23 @@ export async function resolveWorktreeRequest(request: WorktreeRequest): Promise<
   return { repo, ...options, ...(subdir ? { subdir } : {}) };
 }
 
-async function resolveCommit(git: SimpleGit, ref: string, repo: string): Promise<string> {
+async function resolveCommit(git: GitRunner, ref: string, repo: string): Promise<string> {
   try {
-    return await git.raw(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`]);
+    return await commitOf(git, ref);
   } catch (error) {
     const hint = `give a branch, tag or commit that exists there (git -C ${repo} log --oneline --all)`;
-    if (ref === 'HEAD') throw badInput(`${repo} has no commit to check out yet (git: ${gitWords(error)})`, 'commit something first');
-    throw badInput(`unknown ref '${ref}' in ${repo} (git: ${gitWords(error)})`, hint);
+    if (ref === 'HEAD') throw badInput(`${repo} has no commit to check out yet (git: ${gitMessage(error)})`, 'commit something first');
+    throw badInput(`unknown ref '${ref}' in ${repo} (git: ${gitMessage(error)})`, hint);
   }
 }
 
 /** Refuses a branch checked out elsewhere or at another commit than REF; returns the commit the checkout will be at. */
-async function checkBranch(git: SimpleGit, branch: string, ref: string | undefined, commit: string): Promise<string> {
-  // Exit 1 without a word when there is no such branch.
-  const tip = await git.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '');
+async function checkBranch(git: GitRunner, branch: string, ref: string | undefined, commit: string): Promise<string> {
+  const tip = await branchTip(git, branch);
   if (!tip) return commit;
-  const list = await git.raw(['worktree', 'list', '--porcelain']);
-  let path: string | undefined;
-  for (const line of list.split('\n')) {
-    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
-    else if (line === `branch refs/heads/${branch}`) {
-      throw badInput(`branch '${branch}' is already checked out at ${path}`, 'give another --branch name (a branch can be checked out in one worktree only)');
-    }
+  const path = await branchCheckedOutAt(git, branch);
+  if (path !== undefined) {
+    throw badInput(`branch '${branch}' is already checked out at ${path}`, 'give another --branch name (a branch can be checked out in one worktree only)');
   }
   if (ref !== undefined && tip !== commit) {
     throw badInput(
@@ -115,10 +124,3 @@ async function checkBranch(git: SimpleGit, branch: string, ref: string | undefin
   }
   return tip;
 }
-
-const gitWords = (error: unknown): string =>
-  (error instanceof Error ? error.message : String(error))
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('hint:'))
-    .join(' ');

@@ -2,18 +2,30 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { cleanEnv, kingly } from './helpers.js';
+import { buildProgram, commandPath } from '../src/program.js';
 
 // No Docker engine or PM2 daemon runs here: the files are validated, not run. What can be checked
-// is checked: they parse, and every kingly command line in them is one the built CLI accepts.
+// is checked: they parse, and every kingly command line in them is one the CLI accepts.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const KNOWN_ENV = new Set(['KINGLY_REDIS_URL', 'KINGLY_API_TOKEN', 'KINGLY_HOME', 'KINGLY_QUEUE', 'KINGLY_PREFIX']);
 
-/** The CLI accepts the arguments: the same command line with --help exits 0. */
+/**
+ * The CLI accepts the arguments: the whole command line is parsed by kingly's own program (every
+ * option, value parser and argument checked) with each command's action replaced by a recorder, so
+ * nothing starts. A misspelt flag or a bad value rejects with the UsageError `kingly` would print.
+ */
 async function accepts(args: readonly string[]): Promise<void> {
-  const result = await kingly([...args, '--help'], cleanEnv({}));
-  expect(result.exitCode, `kingly ${args.join(' ')} --help: ${result.stderr}`).toBe(0);
+  const program = buildProgram();
+  const ran: string[] = [];
+  const record = (command: Command): void => {
+    if (command.commands.length === 0) command.action(() => void ran.push(commandPath(command)));
+    for (const sub of command.commands) record(sub);
+  };
+  record(program);
+  await program.parseAsync([...args], { from: 'user' });
+  expect(ran, `kingly ${args.join(' ')} runs one command`).toHaveLength(1);
 }
 
 describe('deployment files', () => {
@@ -48,5 +60,13 @@ describe('deployment files', () => {
       await accepts(app.args);
       for (const key of Object.keys(app.env)) expect(KNOWN_ENV.has(key), key).toBe(true);
     }
+  });
+});
+
+describe('the deployment files check', () => {
+  it('rejects a misspelt flag and a bad value, which --help would have let through', async () => {
+    await accepts(['worker', '--queue', 'commands']);
+    await expect(accepts(['worker', '--queu', 'commands'])).rejects.toThrow(/unknown option '--queu'/);
+    await expect(accepts(['worker', '--queue', 'no spaces'])).rejects.toThrow(/--queue/);
   });
 });

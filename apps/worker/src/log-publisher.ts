@@ -10,15 +10,16 @@ export interface LogPublisherOptions {
    * it a system line says output was cut. @default 67108864 (64 MiB)
    */
   readonly maxBytes?: number;
-  /** Send a batch once this many lines wait. @default 500 */
-  readonly batchLines?: number;
-  /** Send a batch once this many bytes of line text wait (bounds one script call). @default 1048576 */
-  readonly batchBytes?: number;
-  /** Send waiting lines at least this often. @default 25 */
-  readonly flushMs?: number;
-  /** Batches in flight before the producer is asked to pause. @default 4 */
-  readonly maxInFlight?: number;
 }
+
+/** A batch is sent once this many lines wait. */
+const BATCH_LINES = 500;
+/** A batch is sent once this many bytes of line text wait (bounds one script call). */
+const BATCH_BYTES = 1024 * 1024;
+/** Waiting lines are sent at least this often (ms): live followers see a quiet job's lines at once. */
+const FLUSH_MS = 25;
+/** Batches in flight before the producer is asked to pause (backpressure on a chatty job). */
+const MAX_IN_FLIGHT = 4;
 
 // Adds a batch of lines to a log stream, one entry per line, exactly as one XADD per line would.
 // ARGV: stream field, line field, how many lines go in untrimmed, MAXLEN for the rest (the entries
@@ -48,7 +49,7 @@ return n
 `;
 
 /**
- * Writes one job's lines to its log stream in batches (one script call of up to `batchLines`
+ * Writes one job's lines to its log stream in batches (one script call of up to BATCH_LINES
  * XADDs each), in arrival order. The producer pauses its streams while `backlogged` and resumes on
  * `drained()`.
  */
@@ -58,10 +59,6 @@ export class LogPublisher {
   readonly #statsKey: string;
   readonly #maxLines: number;
   readonly #maxBytes: number;
-  readonly #batchLines: number;
-  readonly #batchBytes: number;
-  readonly #flushMs: number;
-  readonly #maxInFlight: number;
   /** Waiting lines as flat (stream code, line) pairs: no array per line. */
   #batch: string[] = [];
   /** UTF-8 size of each waiting line. */
@@ -89,10 +86,6 @@ export class LogPublisher {
     this.#statsKey = statsKey;
     this.#maxLines = options.maxLines ?? 100_000;
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    this.#batchLines = options.batchLines ?? 500;
-    this.#batchBytes = options.batchBytes ?? 1024 * 1024;
-    this.#flushMs = options.flushMs ?? 25;
-    this.#maxInFlight = options.maxInFlight ?? 4;
   }
 
   /** Lines accepted so far (system lines included). */
@@ -112,7 +105,7 @@ export class LogPublisher {
   }
 
   get backlogged(): boolean {
-    return this.#inFlight >= this.#maxInFlight;
+    return this.#inFlight >= MAX_IN_FLIGHT;
   }
 
   push(stream: LogStream, line: string): void {
@@ -120,11 +113,11 @@ export class LogPublisher {
     this.#batch.push(STREAM_CODES[stream], line);
     this.#batchSizes.push(size);
     this.#waitingBytes += size;
-    if (this.#batch.length >= this.#batchLines * 2 || this.#waitingBytes >= this.#batchBytes) this.#send();
-    else this.#timer ??= setTimeout(() => this.#send(), this.#flushMs);
+    if (this.#batch.length >= BATCH_LINES * 2 || this.#waitingBytes >= BATCH_BYTES) this.#send();
+    else this.#timer ??= setTimeout(() => this.#send(), FLUSH_MS);
   }
 
-  /** Resolves once fewer than maxInFlight batches are in flight. */
+  /** Resolves once fewer than MAX_IN_FLIGHT batches are in flight. */
   drained(): Promise<void> {
     if (!this.backlogged) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));

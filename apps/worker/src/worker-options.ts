@@ -1,6 +1,7 @@
 import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_QUEUE } from '@kingly/cmd';
 
 /** How a worker runs. Every field but redisUrl has a default. */
 export interface WorkerOptions {
@@ -48,7 +49,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const host = options.host ?? hostname();
   return {
     redisUrl: options.redisUrl,
-    queue: options.queue ?? 'commands',
+    queue: options.queue ?? DEFAULT_QUEUE,
     prefix: options.prefix ?? 'kingly',
     concurrency: options.concurrency ?? availableParallelism(),
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,

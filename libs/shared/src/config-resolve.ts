@@ -5,9 +5,11 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ConfigFile, DevServerConfig } from './config.js';
 import { DEFAULT_PREFIX } from './keys.js';
+import { DEFAULT_QUEUE } from './defaults.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 import type { RunLimits } from './schemas/job-spec.js';
 import { parseDuration, parseSize } from './units.js';
+import type { WebhookConfig } from './webhooks/config.js';
 
 export const CONFIG_FILE_NAME = 'kingly.config.json';
 
@@ -28,6 +30,8 @@ export interface KinglyConfig {
   readonly retention: RetentionPolicy;
   /** `api.port` in the file, if given (the API's port when no flag or KINGLY_API_PORT says). */
   readonly apiPort: number | undefined;
+  /** `webhooks` in the file: where the API process POSTs job endings. @default [] */
+  readonly webhooks: readonly WebhookConfig[];
 }
 
 export interface ResolveConfigOptions {
@@ -64,7 +68,7 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
   const home = flags.home ?? nonEmpty(env.KINGLY_HOME) ?? file.home ?? join(homedir(), '.kingly');
   return {
     redisUrl: flags.redisUrl ?? nonEmpty(env.KINGLY_REDIS_URL) ?? file.redisUrl,
-    queue: flags.queue ?? nonEmpty(env.KINGLY_QUEUE) ?? file.queue ?? 'commands',
+    queue: flags.queue ?? nonEmpty(env.KINGLY_QUEUE) ?? file.queue ?? DEFAULT_QUEUE,
     prefix: flags.prefix ?? nonEmpty(env.KINGLY_PREFIX) ?? file.prefix ?? DEFAULT_PREFIX,
     home: resolve(home),
     configFile,
@@ -78,5 +82,6 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
       maxJobs: file.retention?.maxJobs ?? DEFAULT_RETENTION.maxJobs,
     },
     apiPort: file.api?.port,
+    webhooks: file.webhooks ?? [],
   };
 }

@@ -79,7 +79,6 @@ export const retentionConfigSchema = z
   .strict();
 
 export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
-export type RunDefaultsConfig = z.infer<typeof runDefaultsConfigSchema>;
 export type DevServerConfig = z.infer<typeof devServerConfigSchema>;
 
 /** The part of `kingly.config.json` this package reads. Unknown keys are an error. */

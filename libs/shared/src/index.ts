@@ -6,6 +6,8 @@ export * from './ids.js';
 export * from './config.js';
 export * from './config-json-schema.js';
 export * from './git-names.js';
+export * from './git-refs.js';
+export * from './defaults.js';
 export * from './redis-url.js';
 export * from './redis.js';
 export { LiteRedis, connectLiteRedis, type LiteConnectOptions } from './resp/lite-redis.js';

@@ -3,6 +3,7 @@
 // config and reads the status through this. Everything here is also exported by @kingly/cmd.
 export * from './errors.js';
 export * from './keys.js';
+export * from './defaults.js';
 export * from './units.js';
 export * from './redis-url.js';
 export { LiteRedis, connectLiteRedis, type LiteConnectOptions } from './resp/lite-redis.js';

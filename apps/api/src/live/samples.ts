@@ -22,9 +22,10 @@ export interface SampleFeedOptions {
   readonly client: KinglyClient;
   /** Where the QueueEvents readers connect. @default none (required) */
   readonly redisUrl: string;
-  /** How often queues that appeared since the start are picked up, ms. @default 5000 */
-  readonly rescanMs?: number;
 }
+
+/** How often queues that appeared since the start are picked up, ms. */
+const RESCAN_MS = 5000;
 
 const NUMBER_FIELDS = ['pid', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'processCount', 'cpuSeconds'] as const;
 
@@ -48,7 +49,7 @@ export class SampleFeed extends Feed<Sample> {
       this.#scan().catch(() => {
         /* Redis is away: the queues known so far keep their readers, and the next scan retries */
       });
-    }, this.#o.rescanMs ?? 5000);
+    }, RESCAN_MS);
     this.#timer.unref();
   }
 

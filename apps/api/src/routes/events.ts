@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { badInput, type KinglyClient } from '@kingly/cmd';
+import { badInput } from '@kingly/cmd';
 import type { ApiContext } from '../context.js';
 import { errorBodyFor } from '../errors.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, sseResponse } from '../schemas.js';
 import { lastEventId, openSse } from '../sse.js';
 
 const EXTRAS = ['samples', 'workers'] as const;
@@ -10,13 +10,6 @@ const EXTRAS = ['samples', 'workers'] as const;
 interface EventsQuery {
   since?: string;
   include?: string;
-}
-
-/** The id of the newest lifecycle event now ('0' when there is none), so a reader starts exactly there. */
-async function newestEventId(client: KinglyClient): Promise<string> {
-  const redis = await client.redis();
-  const last = (await redis.xrevrange(client.keys.events, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
-  return last[0]?.[0] ?? '0';
 }
 
 /**
@@ -44,14 +37,14 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
             include: { type: 'string', pattern: '^(samples|workers)(,(samples|workers))*$', description: 'comma list: samples, workers' },
           },
         },
-        response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errorResponses(400) },
+        response: { 200: sseResponse('text/event-stream'), ...errorResponses(400) },
       },
     },
     async (request, reply) => {
       const include = new Set((request.query.include ?? '').split(',').filter(Boolean));
       for (const name of include) if (!(EXTRAS as readonly string[]).includes(name)) throw badInput(`query parameter include: unknown '${name}'`);
       const requested = lastEventId(request) ?? request.query.since ?? '$';
-      const since = requested === '$' ? await newestEventId(client) : requested;
+      const since = requested === '$' ? await client.newestEventId() : requested;
 
       const sse = openSse(reply, { registry: ctx.streams });
       const stops: Array<() => void> = [];

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorCodes, KinglyError, type JobSpec, type JobState } from '@kingly/cmd';
+import { ErrorCodes, KinglyError, QUEUE_NAME_PATTERN, type JobSpec, type JobState } from '@kingly/cmd';
 import type { ApiContext } from '../context.js';
 import { listJobPage } from '../job-pages.js';
 import { errorResponses, jobIdParams, jobRecordJson, jobSpecJson, jobStateJson } from '../schemas.js';
 
-const queueName = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' } as const;
+const queueName = { type: 'string', pattern: QUEUE_NAME_PATTERN } as const;
 
 interface ListQuery {
   state?: JobState;

@@ -1,8 +1,6 @@
 import { createServer } from 'node:net';
-import { ErrorCodes, KinglyError, type KinglyConfig } from '@kingly/cmd/lite';
+import { DEFAULT_API_PORT, ErrorCodes, KinglyError, type KinglyConfig } from '@kingly/cmd/lite';
 
-/** Where the API listens unless told otherwise (the same as @kingly/api's DEFAULT_API_PORT). */
-export const DEFAULT_API_PORT = 7077;
 export const API_PORT_ENV = 'KINGLY_API_PORT';
 
 /** The API's port: the flag, else KINGLY_API_PORT, else `api.port` in kingly.config.json, else 7077. */

@@ -1,4 +1,4 @@
-import { simpleGit, GitError, type SimpleGit } from 'simple-git';
+import { simpleGit, type SimpleGit } from 'simple-git';
 
 /** Ms a network git command (fetch) may go without output before it is killed. */
 export const NETWORK_SILENCE_MS = 5 * 60_000;
@@ -34,12 +34,5 @@ export function gitAt(dir: string, options: { network?: boolean } = {}): SimpleG
 export const runGit = (dir: string, args: readonly string[], options: { network?: boolean } = {}): Promise<string> =>
   gitAt(dir, options).raw([...args]);
 
-/** Git's own words from a failed command: its stderr lines, `fatal:`/`error:` included. */
-export function gitMessage(error: unknown): string {
-  const text = error instanceof GitError || error instanceof Error ? error.message : String(error);
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0 && !l.startsWith('hint:'));
-  return lines.join(' ') || 'git failed without a message';
-}
+/** Git's own words from a failed command (kept in `@kingly/cmd`). */
+export { gitMessage } from '@kingly/cmd';

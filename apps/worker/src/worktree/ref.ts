@@ -1,3 +1,4 @@
+import { branchCheckedOutAt as checkedOutAt, branchTip as tipOf, commitOf } from '@kingly/cmd';
 import { WorktreeError, WorktreeErrorCodes } from './errors.js';
 import { gitMessage, runGit } from './git.js';
 import type { Repository } from './repository.js';
@@ -12,7 +13,7 @@ export async function resolveCommit(repo: Repository, ref: string | undefined): 
   let last: unknown;
   for (const candidate of candidates) {
     try {
-      return await runGit(repo.gitCwd, ['rev-parse', '--verify', '--end-of-options', `${candidate}^{commit}`]);
+      return await commitOf((args) => runGit(repo.gitCwd, args), candidate);
     } catch (error) {
       last = error;
     }
@@ -24,22 +25,8 @@ export async function resolveCommit(repo: Repository, ref: string | undefined): 
 }
 
 /** The sha a local branch points at, or undefined when there is no such branch. */
-export async function branchTip(gitDir: string, branch: string): Promise<string | undefined> {
-  try {
-    // Exit 1 without a word when there is no such branch.
-    return (await runGit(gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) || undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const branchTip = (gitDir: string, branch: string): Promise<string | undefined> => tipOf((args) => runGit(gitDir, args), branch);
 
 /** The worktree that has `branch` checked out, if any. */
-export async function branchCheckedOutAt(gitDir: string, branch: string): Promise<string | undefined> {
-  const list = await runGit(gitDir, ['worktree', 'list', '--porcelain']);
-  let path: string | undefined;
-  for (const line of list.split('\n')) {
-    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
-    else if (line === `branch refs/heads/${branch}`) return path;
-  }
-  return undefined;
-}
+export const branchCheckedOutAt = (gitDir: string, branch: string): Promise<string | undefined> =>
+  checkedOutAt((args) => runGit(gitDir, args), branch);

@@ -7,11 +7,12 @@ import { currentOwner, isOwnerDead, parseOwner, type ProcessOwner } from './owne
 export interface RepoLockOptions {
   /** Give up waiting for the lock after this many ms. @default 600000 (10 minutes) */
   readonly timeoutMs?: number;
-  /** A lock held from another host counts as abandoned when its holder has not refreshed it for this many ms. @default 60000 */
-  readonly staleMs?: number;
   /** Told once, with who holds the lock, when the caller has to wait for it. @default nothing */
   readonly onWait?: (holder: string) => void;
 }
+
+/** A lock held from another host counts as abandoned when its holder has not refreshed it for this many ms. */
+const STALE_MS = 60_000;
 
 /** A lock file nobody has written into yet is abandoned after this long (its maker died between create and write). */
 const EMPTY_LOCK_STALE_MS = 10_000;
@@ -30,7 +31,7 @@ const localQueues = new Map<string, Promise<void>>();
  * Runs `fn` holding the lock at `lockPath`: one holder at a time across the processes of a host
  * (and hosts sharing the filesystem). The lock is a file created with O_EXCL holding the owner's
  * host, pid and process start time; it is taken over when its owner is dead (a crashed worker),
- * or, for an owner on another host, when it has not been refreshed for `staleMs`.
+ * or, for an owner on another host, when it has not been refreshed for STALE_MS.
  */
 export async function withRepoLock<T>(path: string, fn: () => Promise<T>, options: RepoLockOptions = {}): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
@@ -71,7 +72,6 @@ async function waitLocal(previous: Promise<void>, deadline: number, lockPath: st
 }
 
 async function acquire(lockPath: string, deadline: number, options: RepoLockOptions): Promise<() => Promise<void>> {
-  const staleMs = options.staleMs ?? 60_000;
   const token = randomBytes(8).toString('hex');
   const content = JSON.stringify({ ...currentOwner(), token, since: new Date().toISOString() });
   let delay = 10;
@@ -80,7 +80,7 @@ async function acquire(lockPath: string, deadline: number, options: RepoLockOpti
     if (await tryCreate(lockPath, content)) break;
     const holder = await readHolder(lockPath);
     if (!holder) continue;
-    if (isStale(holder, staleMs)) {
+    if (isStale(holder)) {
       await breakLock(lockPath, holder);
       continue;
     }
@@ -96,7 +96,7 @@ async function acquire(lockPath: string, deadline: number, options: RepoLockOpti
     utimes(lockPath, now, now).catch(() => {
       /* a missed refresh: the next one comes before the lock looks stale */
     });
-  }, Math.max(1000, staleMs / 4));
+  }, STALE_MS / 4);
   refresh.unref();
   return async () => {
     clearInterval(refresh);
@@ -142,14 +142,14 @@ async function readHolder(path: string): Promise<Holder | undefined> {
   }
 }
 
-function isStale(holder: Holder, staleMs: number): boolean {
+function isStale(holder: Holder): boolean {
   const age = Date.now() - holder.mtimeMs;
   if (!holder.owner) return age > EMPTY_LOCK_STALE_MS;
   if (isOwnerDead(holder.owner)) return true;
   const sameProcess = holder.owner.pid === process.pid && holder.owner.host === currentOwner().host;
   // This process holds no lock it does not know of (local waiters queue first): a leftover.
   if (sameProcess) return true;
-  return holder.owner.host !== currentOwner().host && age > staleMs;
+  return holder.owner.host !== currentOwner().host && age > STALE_MS;
 }
 
 /**

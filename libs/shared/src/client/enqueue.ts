@@ -1,5 +1,5 @@
 import { ErrorCodes, KinglyError } from '../errors.js';
-import { RESERVED_QUEUE_NAMES } from '../keys.js';
+import { queueNameProblem } from '../defaults.js';
 import { FINISHED_TTL_SECONDS } from '../store/finish.js';
 import { createQueued, removeRecords } from '../store/create.js';
 import { newJobId } from '../ids.js';
@@ -22,13 +22,10 @@ export function parseSpec(spec: unknown, index?: number): JobSpec {
   throw new KinglyError(ErrorCodes.BAD_INPUT, `${where}${describeSpecIssue(parsed.error.issues[0]!)}`);
 }
 
+/** The queue name, or E_BAD_INPUT naming `queue` and what is wrong with it. */
 export function validateQueueName(queue: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(queue)) {
-    throw new KinglyError(ErrorCodes.BAD_INPUT, `queue must be letters, digits, '_', '.' or '-', got '${queue}'`);
-  }
-  if (RESERVED_QUEUE_NAMES.has(queue)) {
-    throw new KinglyError(ErrorCodes.BAD_INPUT, `queue '${queue}' is a name kingly uses for its own keys`, { hint: 'pick another queue name' });
-  }
+  const problem = queueNameProblem(queue);
+  if (problem) throw new KinglyError(ErrorCodes.BAD_INPUT, `queue: ${problem}`);
   return queue;
 }
 

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createKeys, DEFAULT_PREFIX, type KinglyKeys } from '../keys.js';
+import { DEFAULT_QUEUE } from '../defaults.js';
 import { connectRedis } from '../redis.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData, JobSpec } from '../schemas/job-spec.js';
@@ -9,11 +10,13 @@ import type { LogEntry } from '../schemas/log-entry.js';
 import type { ClientContext } from './context.js';
 import { enqueueMany, validateQueueName, type EnqueueOptions } from './enqueue.js';
 import { EventsHub } from './events-hub.js';
-import { onComplete, readEvents, type CompleteListener, type OnCompleteOptions, type ReadEventsOptions } from './events.js';
+import { lastEventId, onComplete, readEvents, type CompleteListener, type OnCompleteOptions, type ReadEventsOptions } from './events.js';
 import { followLogs, type FollowLogsOptions } from './follow-logs.js';
-import { findJob, getJob, listJobs, type ListJobsOptions } from './get-jobs.js';
+import { findJob, getJob, listJobs, type FindJobOptions, type ListJobsOptions } from './get-jobs.js';
 import { waitForJobs, type WaitOptions } from './wait.js';
 import { knownQueues } from './known-queues.js';
+import { getSamples } from './samples.js';
+import type { ResourceSample } from '../store/samples.js';
 import { cancelJob, type CancelOptions, type CancelResult } from './cancel.js';
 import { prune } from './prune.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../retention.js';
@@ -56,7 +59,7 @@ export class KinglyClient {
   constructor(options: KinglyClientOptions) {
     this.#options = options;
     this.keys = createKeys(options.prefix ?? DEFAULT_PREFIX);
-    this.queueName = validateQueueName(options.queue ?? 'commands');
+    this.queueName = validateQueueName(options.queue ?? DEFAULT_QUEUE);
     this.#ctx = {
       keys: this.keys,
       defaultQueue: this.queueName,
@@ -66,7 +69,7 @@ export class KinglyClient {
       releaseBlockingRedis: (connection) => this.#releaseBlockingRedis(connection),
       events: () => this.#events,
       queue: async (name) => this.#queue(name),
-      knownQueues: () => this.#knownQueues(),
+      knownQueues: () => this.knownQueues(),
     };
     this.#events = this.#newEventsHub();
   }
@@ -131,7 +134,8 @@ export class KinglyClient {
     return queue;
   }
 
-  async #knownQueues(): Promise<string[]> {
+  /** Every queue that has had a job, this client's default queue first. */
+  async knownQueues(): Promise<string[]> {
     return knownQueues(await this.redis(), this.keys, this.queueName);
   }
 
@@ -151,14 +155,22 @@ export class KinglyClient {
     return enqueueMany(this.#ctx, specs, options);
   }
 
-  /** The job's record; throws E_JOB_NOT_FOUND. */
-  getJob(id: string): Promise<JobRecord> {
-    return getJob(this.#ctx, id);
+  /**
+   * The job's record; throws E_JOB_NOT_FOUND, or E_AMBIGUOUS_JOB for a bare plain-BullMQ id on
+   * several queues without `options.queue`.
+   */
+  getJob(id: string, options?: FindJobOptions): Promise<JobRecord> {
+    return getJob(this.#ctx, id, options);
   }
 
-  /** The job's record, or undefined. */
-  findJob(id: string): Promise<JobRecord | undefined> {
-    return findJob(this.#ctx, id);
+  /** The job's record, or undefined (E_AMBIGUOUS_JOB as getJob). */
+  findJob(id: string, options?: FindJobOptions): Promise<JobRecord | undefined> {
+    return findJob(this.#ctx, id, options);
+  }
+
+  /** The job's resource history (CPU %, RSS, process count), oldest first; throws E_JOB_NOT_FOUND. */
+  getSamples(id: string): Promise<ResourceSample[]> {
+    return getSamples(this.#ctx, id);
   }
 
   /** Jobs, newest first. */
@@ -185,6 +197,11 @@ export class KinglyClient {
   /** Lifecycle events from `since`. */
   events(options?: ReadEventsOptions): AsyncGenerator<LifecycleEvent> {
     return readEvents(this.#ctx, options);
+  }
+
+  /** The id of the newest lifecycle event now ('0' when there is none), so a reader starts exactly there. */
+  newestEventId(): Promise<string> {
+    return lastEventId(this.#ctx);
   }
 
   /** Calls the listener on every terminal transition; returns a function that stops it. */

@@ -1,3 +1,4 @@
+import { DEFAULT_QUEUE } from '../defaults.js';
 import { createKeys, DEFAULT_PREFIX } from '../keys.js';
 import { connectLiteRedis } from '../resp/lite-redis.js';
 import { knownQueues } from './known-queues.js';
@@ -23,7 +24,7 @@ export async function readStatus(options: ReadStatusOptions): Promise<StatusRepo
   const redis = await connectLiteRedis(options.redisUrl, { connectTimeoutMs: options.connectTimeoutMs });
   try {
     const keys = createKeys(options.prefix ?? DEFAULT_PREFIX);
-    const queue = options.queue ?? 'commands';
+    const queue = options.queue ?? DEFAULT_QUEUE;
     return await status({ keys, redis: async () => redis, knownQueues: () => knownQueues(redis, keys, queue) });
   } finally {
     // Nothing is pending once the report is read: close without a QUIT round trip, which a server

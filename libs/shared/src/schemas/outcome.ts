@@ -10,13 +10,6 @@ export type Outcome =
   | { readonly state: 'spawn-failed'; readonly reason: string }
   | { readonly state: 'worker-lost'; readonly reason: string };
 
-/** Figures measured over the whole run. */
-export interface RunFigures {
-  readonly durationMs: number;
-  readonly peakRssBytes: number | null;
-  readonly cpuSeconds: number | null;
-}
-
 /**
  * Exit code a CLI reports for a finished job: the job's own code, 128+n for signal n,
  * 1 for any other non-success.

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KinglyKeys } from '../keys.js';
 import type { JobRecord } from '../schemas/job-record.js';
+import { LOG_FIELDS } from '../schemas/log-entry.js';
 import { recordToHash } from '../record-hash.js';
 import { eventFields } from '../event-fields.js';
 import { MAX_LABEL_CHARS, safeText } from '../schemas/spec-text.js';
@@ -31,7 +32,7 @@ local ev = {}
 for i = 6 + n, #ARGV do ev[#ev + 1] = ARGV[i] end
 local base = ${INDEX_KEY_COUNT}
 redis.call('XADD', KEYS[base + 1], 'MAXLEN', '~', ARGV[2], '*', unpack(ev))
-redis.call('XADD', KEYS[base + 2], '*', 'end', '1')
+redis.call('XADD', KEYS[base + 2], '*', '${LOG_FIELDS.end}', '1')
 local t = redis.call('TIME')
 local at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
 redis.call('PEXPIREAT', KEYS[base + 2], at)

@@ -1,0 +1,18 @@
+import { RESERVED_QUEUE_NAMES } from './keys.js';
+
+/** The queue jobs go to when nothing names one (flag, KINGLY_QUEUE, config file). */
+export const DEFAULT_QUEUE = 'commands';
+
+/** The TCP port the HTTP API listens on when nothing names one. */
+export const DEFAULT_API_PORT = 7077;
+
+/** What a queue name may be (BullMQ's keys and kingly's job ids hold it), as a JSON-schema pattern. */
+export const QUEUE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,100}$';
+const QUEUE_NAME = new RegExp(QUEUE_NAME_PATTERN);
+
+/** Why `name` cannot be a queue name, or undefined when it can. */
+export function queueNameProblem(name: string): string | undefined {
+  if (!QUEUE_NAME.test(name)) return `expected 1 to 100 letters, digits, '_', '.' or '-', got '${name}'`;
+  if (RESERVED_QUEUE_NAMES.has(name)) return `'${name}' is a name kingly uses for its own keys; pick another queue name`;
+  return undefined;
+}
