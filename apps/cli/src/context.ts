@@ -47,7 +47,7 @@ export async function withClient<T>(
   const config = await loadConfig(command, overrides);
   const redisUrl = await redisUrlFor(config);
   const { KinglyClient } = await import('@kingly/cmd');
-  const client = new KinglyClient({ redisUrl, queue: config.queue, prefix: config.prefix });
+  const client = new KinglyClient({ redisUrl, queue: config.queue, prefix: config.prefix, retention: config.retention });
   try {
     return await fn(client, config);
   } finally {

@@ -7,6 +7,8 @@ import { eventsCommand } from './commands/events.js';
 import { jobsCommand } from './commands/jobs.js';
 import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
+import { parallelCommand } from './parallel/command.js';
+import { pruneCommand } from './commands/prune.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -71,6 +73,7 @@ Examples:
     logsCommand(),
     waitCommand(),
     killCommand(),
+    pruneCommand(),
     statusCommand(),
     eventsCommand(),
     devCommand(),
@@ -78,6 +81,7 @@ Examples:
     apiCommand(),
     upCommand(),
     downCommand(),
+    parallelCommand(),
   ]) {
     program.addCommand(command);
   }

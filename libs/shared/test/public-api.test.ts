@@ -5,7 +5,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as cmd from '@kingly/cmd';
 import * as lite from '@kingly/cmd/lite';
 import type {
-  CancelResult, CompleteListener, ErrorCode, JobRecord, JobSpec, JobState, KinglyClientOptions, LifecycleEvent, LogEntry, OutcomeReport, StatusReport,
+  CancelResult, CompleteListener, ErrorCode, JobRecord, JobSpec, JobState, KinglyClientOptions, LifecycleEvent, LogEntry, OutcomeReport, PruneOptions, PruneResult, RetentionPolicy, StatusReport,
 } from '@kingly/cmd';
 
 // The public surface of @kingly/cmd, held by types (checked by `tsc -p tsconfig.test.json`; vitest
@@ -15,7 +15,7 @@ describe('@kingly/cmd public surface', () => {
   it('types of the client', () => {
     const { KinglyClient } = cmd;
     expectTypeOf(KinglyClient).constructorParameters.toEqualTypeOf<[KinglyClientOptions]>();
-    expectTypeOf<KinglyClientOptions>().toEqualTypeOf<{ readonly redisUrl: string; readonly queue?: string; readonly prefix?: string; readonly connectTimeoutMs?: number }>();
+    expectTypeOf<KinglyClientOptions>().toEqualTypeOf<{ readonly redisUrl: string; readonly queue?: string; readonly prefix?: string; readonly connectTimeoutMs?: number; readonly retention?: RetentionPolicy }>();
     type Client = InstanceType<typeof KinglyClient>;
     expectTypeOf<Client['enqueue']>().parameter(0).toEqualTypeOf<JobSpec>();
     expectTypeOf<Client['enqueue']>().returns.resolves.toEqualTypeOf<{ id: string }>();
@@ -32,6 +32,8 @@ describe('@kingly/cmd public surface', () => {
     expectTypeOf<Client['onComplete']>().returns.toEqualTypeOf<() => void>();
     expectTypeOf<Client['cancel']>().returns.resolves.toEqualTypeOf<CancelResult>();
     expectTypeOf<Client['status']>().returns.resolves.toEqualTypeOf<StatusReport>();
+    expectTypeOf<Client['prune']>().parameter(0).toEqualTypeOf<PruneOptions | undefined>();
+    expectTypeOf<Client['prune']>().returns.resolves.toEqualTypeOf<PruneResult>();
     expectTypeOf<Client['close']>().returns.resolves.toBeVoid();
     // A spec takes a command or an argv (the schema refuses both or neither at run time).
     expectTypeOf<{ command: string }>().toExtend<JobSpec>();
