@@ -22,6 +22,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerLogRoutes } from './routes/logs.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerPageRoutes } from './routes/page.js';
+import { registerSampleRoutes } from './routes/samples.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerWorkerRoutes } from './routes/workers.js';
 import { installEscapeCheck } from './url-escapes.js';
@@ -97,6 +98,7 @@ export async function buildApp(input: ApiOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerLogRoutes(app, ctx);
+  registerSampleRoutes(app, ctx);
   registerWorkerRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerEventRoutes(app, ctx);

@@ -48,7 +48,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   reaper.start();
   // Worktrees of ended jobs and of crashed workers: removed now and every minute.
   const worktreeCleanup = startWorktreeCleanup({ home: options.home, redis, keys, log: options.log });
-  const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs, failures });
+  const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs, maxSamples: options.maxSamplesPerJob, failures });
   sampler.start();
   const stopControl = await listenForControl(redis, keys, options.workerId, running);
   // Set once BullMQ's worker exists; the heartbeat pauses and resumes it.

@@ -12,6 +12,8 @@ export interface SamplerOptions {
   readonly cookies: CookieCache;
   /** Sampling period in ms (at least 100). */
   readonly intervalMs: number;
+  /** Points of a job's resource history kept at most (WorkerOptions.maxSamplesPerJob). */
+  readonly maxSamples: number;
   /** Where failed samples and writes are reported. */
   readonly failures: FailureLog;
 }
@@ -19,7 +21,7 @@ export interface SamplerOptions {
 /**
  * Every interval, one pass over /proc measures every running job's whole process tree (group,
  * descendants and escaped processes carrying its cookie): CPU % (sum), RSS (sum), process count.
- * Writes the sample to the job's record and BullMQ progress, and enforces the memory limit.
+ * Writes the sample to the job's record and history and BullMQ progress, and enforces the memory limit.
  * A failure is logged and the next tick tries again: the memory limit depends on this loop.
  */
 export class Sampler {
@@ -85,7 +87,7 @@ export class Sampler {
           ...sample,
           peakRssBytes: job.peakRssBytes ?? rss,
           cpuSeconds: Math.round((job.cpuSeconds ?? 0) * 100) / 100,
-        });
+        }, { t: now, maxSamples: this.#o.maxSamples });
         // Progress always names the process: none is published while the command's pid is not
         // known yet (its processes can be found by their cookie a moment before) or between restarts.
         if (job.pgid !== null) {

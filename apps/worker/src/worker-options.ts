@@ -1,7 +1,7 @@
 import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_QUEUE } from '@kingly/cmd';
+import { DEFAULT_MAX_SAMPLES, DEFAULT_QUEUE } from '@kingly/cmd';
 
 /** How a worker runs. Every field but redisUrl has a default. */
 export interface WorkerOptions {
@@ -26,6 +26,11 @@ export interface WorkerOptions {
   readonly maxLogBytes?: number;
   /** How often every running job's process tree is measured, ms (at least 100). @default 1000 */
   readonly sampleIntervalMs?: number;
+  /**
+   * Points of a job's resource history kept at most (10–10000); past it, neighbours merge and the
+   * resolution halves, so a long job keeps its whole run at a coarser grain. @default 1000
+   */
+  readonly maxSamplesPerJob?: number;
   /** How often dead workers' jobs are looked for, ms. @default 5000 */
   readonly reapIntervalMs?: number;
   /**
@@ -57,6 +62,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxLogLines: options.maxLogLines ?? 100_000,
     maxLogBytes: options.maxLogBytes ?? 64 * 1024 * 1024,
     sampleIntervalMs: Math.max(100, options.sampleIntervalMs ?? 1000),
+    maxSamplesPerJob: Math.min(10_000, Math.max(10, Math.floor(options.maxSamplesPerJob ?? DEFAULT_MAX_SAMPLES))),
     reapIntervalMs: options.reapIntervalMs ?? 5000,
     lockDurationMs: options.lockDurationMs ?? 20_000,
     workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,

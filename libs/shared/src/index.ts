@@ -18,6 +18,7 @@ export * from './display-command.js';
 export * from './store/finish.js';
 export * from './store/finish-worker-lost.js';
 export * from './store/run-transitions.js';
+export * from './store/samples.js';
 export * from './store/retry.js';
 export * from './store/cancel-request.js';
 export { dropExpired } from './store/expire.js';

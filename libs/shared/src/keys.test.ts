@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKeys, RESERVED_QUEUE_NAMES } from './keys.js';
+import { createKeys, jobKeys, RESERVED_QUEUE_NAMES } from './keys.js';
 import { validateQueueName } from './client/enqueue.js';
 
 describe('Redis key names', () => {
@@ -7,6 +7,8 @@ describe('Redis key names', () => {
     const k = createKeys('kp');
     expect(k.logs('J')).toBe('kp:logs:J');
     expect(k.job('J')).toBe('kp:job:J');
+    expect(k.samples('J')).toBe('kp:samples:J');
+    expect(jobKeys(k, 'J')).toEqual(['kp:job:J', 'kp:logs:J', 'kp:samples:J']);
     expect(k.events).toBe('kp:events');
     expect(k.queues).toBe('kp:queues');
     expect(k.worker('W')).toBe('kp:worker:W');
@@ -32,7 +34,7 @@ describe('Redis key names', () => {
 
   it('never share a second segment with a queue (BullMQ keys are <prefix>:<queue>:…)', () => {
     const k = createKeys('kp');
-    const segments = [k.logs('x'), k.job('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.group('x'), k.groupSlots('x'), k.ports('x'), k.stats, k.control('x'), k.protocol, k.jobsIndex, k.stateIndex('x'), k.expiries]
+    const segments = [k.logs('x'), k.job('x'), k.samples('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.group('x'), k.groupSlots('x'), k.ports('x'), k.stats, k.control('x'), k.protocol, k.jobsIndex, k.stateIndex('x'), k.expiries]
       .map((key) => key.split(':')[1]!);
     for (const segment of segments) expect(RESERVED_QUEUE_NAMES.has(segment)).toBe(true);
     for (const name of RESERVED_QUEUE_NAMES) expect(() => validateQueueName(name)).toThrow(/kingly uses/);

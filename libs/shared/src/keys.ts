@@ -12,6 +12,8 @@ export interface KinglyKeys {
   logs(jobId: string): string;
   /** Hash: the job's record as written by workers and cancellers (state, pid, outcome, sample). */
   job(jobId: string): string;
+  /** List of the job's resource samples, oldest first, downsampled to at most ~1,000 (store/samples.ts). */
+  samples(jobId: string): string;
   /** Stream of lifecycle events (queued, started, finished) of every job. */
   readonly events: string;
   /** Set of queue names that have ever had a job enqueued (so ids are found whatever queue). */
@@ -65,7 +67,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries',
+  'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -73,6 +75,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     prefix,
     logs: (jobId) => `${prefix}:logs:${jobId}`,
     job: (jobId) => `${prefix}:job:${jobId}`,
+    samples: (jobId) => `${prefix}:samples:${jobId}`,
     events: `${prefix}:events`,
     queues: `${prefix}:queues`,
     worker: (workerId) => `${prefix}:worker:${workerId}`,
@@ -93,4 +96,12 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     nameIndex: (name) => `${prefix}:jobs:name:${nameKeyPart(name)}`,
     expiries: `${prefix}:expiries`,
   };
+}
+
+/**
+ * Every key that belongs to one job alone: its record first, then what lives and dies with it (log,
+ * sample history). Code that expires or deletes a record takes them all from here.
+ */
+export function jobKeys(keys: KinglyKeys, jobId: string): [record: string, log: string, ...rest: string[]] {
+  return [keys.job(jobId), keys.logs(jobId), keys.samples(jobId)];
 }

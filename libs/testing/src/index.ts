@@ -6,3 +6,4 @@ export * from './temp.js';
 export * from './git-repo.js';
 export * from './hostile-specs.js';
 export * from './fixture-agent.js';
+export * from './alloc-steps.js';

@@ -7,17 +7,19 @@ export function showCommand(): Command {
   const command = new Command('show')
     .summary("show one job's record")
     .description(
-      'Show everything known about one job: command, state, exit code, where and when it ran. ' +
+      'Show everything known about one job: command, state, exit code, where and when it ran, and ' +
+        'sparklines of its CPU and memory over the run. ' +
         'A name (kingly run --name) means the newest job with that name; an id wins over a name.',
     )
     .argument('<id|name>', 'job id (as printed by kingly run) or job name')
-    .option('--json', 'print the job record as JSON')
+    .option('--json', 'print the job record as JSON, with its resource history as `samples`')
     .addHelpText(
       'after',
       `
 Examples:
   $ kingly show lq3x9k001ab2c
   $ kingly show --json lq3x9k001ab2c | jq .exitCode
+  $ kingly show --json lq3x9k001ab2c | jq '.samples | max_by(.rssBytes)'
   $ kingly show tests               # the newest job named 'tests'`,
     );
   addGlobalOptions(command);
@@ -25,9 +27,11 @@ Examples:
     await withClient(cmd, async (client) => {
       const { resolveJob } = await import('../resolve-job.js');
       const record = await resolveJob(client, id);
-      if (options.json) return printJson(record);
-      const { jobDetails } = await import('../output/format-job.js');
-      await write(process.stdout, jobDetails(record));
+      const samples = await client.getSamples(record.id);
+      if (options.json) return printJson({ ...record, samples });
+      const [{ jobDetails }, { sampleChart }] = await Promise.all([import('../output/format-job.js'), import('../output/sparkline.js')]);
+      const chart = sampleChart(samples, Math.max(10, Math.min(60, (process.stdout.columns || 80) - 30)));
+      await write(process.stdout, jobDetails(record) + chart.map((line) => `${line}\n`).join(''));
     });
   });
 }

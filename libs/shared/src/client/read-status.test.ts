@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueName } from '@kingly/testing';
 import type { KinglyKeys } from '../keys.js';
 import { finishJob } from '../store/finish.js';
-import { markStarted, writeSample } from '../store/run-transitions.js';
+import { markStarted } from '../store/run-transitions.js';
+import { writeSample, type SampleWrite } from '../store/samples.js';
 import { KinglyClient } from './kingly-client.js';
 import { readStatus } from './read-status.js';
 
 // readStatus (LiteRedis, behind `kingly status`) and KinglyClient.status (ioredis) run the same
 // status() over different clients: on one fixed state of every kind, they must answer alike.
-async function writeSampleNow(redis: Redis, keys: KinglyKeys, id: string, sample: Record<string, number>): Promise<void> {
+async function writeSampleNow(redis: Redis, keys: KinglyKeys, id: string, sample: SampleWrite): Promise<void> {
   const pipeline = redis.pipeline();
   writeSample(pipeline, keys, id, sample);
   await pipeline.exec();
@@ -35,7 +36,7 @@ describe('readStatus', () => {
     // The JobStore's transitions, as a worker would run them: no worker needed.
     const runningRecord = { ...(await client.getJob(running!)), state: 'running' as const, pid: 4242, pgid: 4242, host: 'h', workerId: 'w-alive', attempt: 1, startedAt: new Date().toISOString() };
     await markStarted(io, keys, runningRecord, '{}');
-    await writeSampleNow(io, keys, running!, { rssBytes: 1000 });
+    await writeSampleNow(io, keys, running!, { cpuPercent: 0, rssBytes: 1000, processCount: 1, peakRssBytes: 1000, cpuSeconds: 0 });
     await finishJob(io, keys, { ...(await client.getJob(timedOut!)), state: 'timed-out', finishedAt: new Date().toISOString() });
     await finishJob(io, keys, { ...(await client.getJob(failing!)), state: 'failed', exitCode: 3, finishedAt: new Date().toISOString() });
     const now = Date.now();

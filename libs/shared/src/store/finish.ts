@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { KinglyKeys } from '../keys.js';
+import { jobKeys, type KinglyKeys } from '../keys.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import { LOG_FIELDS } from '../schemas/log-entry.js';
 import { recordToHash } from '../record-hash.js';
@@ -19,8 +19,9 @@ export const EVENTS_MAXLEN = 100_000;
 // its decoder refuses a lone surrogate's escape, which once left jobs running forever), and the
 // state is written last (set_state, which also moves the job to its terminal index), so a script
 // that fails midway leaves the job open for the fallback. The record and log expire at one moment
-// (Redis's clock), which `expiries` records so the indexes drop the job then (expire.ts).
-// KEYS: the index block (index-keys.ts), events, logs, expiries. ARGV: ttl ms, events MAXLEN, id,
+// (Redis's clock), which `expiries` records so the indexes drop the job then (expire.ts); so do
+// the job's other keys (jobKeys: the sample history).
+// KEYS: the index block (index-keys.ts), events, logs, expiries, then the job's other keys. ARGV: ttl ms, events MAXLEN, id,
 // terminal state, the number n of hash strings, n hash strings (field, value, ...), then the
 // event's fields and values.
 const FINISH_SCRIPT = `${INDEX_LUA}
@@ -38,6 +39,7 @@ local at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(
 redis.call('PEXPIREAT', KEYS[base + 2], at)
 set_state(ARGV[3], ARGV[4])
 redis.call('PEXPIREAT', KEYS[1], at)
+for i = base + 4, #KEYS do redis.call('PEXPIREAT', KEYS[i], at) end
 redis.call('ZADD', KEYS[base + 3], at, ARGV[3])
 return 1
 `;
@@ -88,13 +90,16 @@ export async function finishJob(redis: Redis, keys: KinglyKeys, record: JobRecor
 async function runFinish(redis: Redis, keys: KinglyKeys, record: JobRecord, hash: Record<string, string>, ttlMs = FINISHED_TTL_SECONDS * 1000, indexed: JobRecord = record): Promise<boolean> {
   const { state, ...rest } = hash;
   const fields = Object.entries(rest).flat();
+  // The record and log have their own places in KEYS; the rest of the job's keys follow.
+  const [, log, ...others] = jobKeys(keys, record.id);
   const result = await redis.eval(
     FINISH_SCRIPT,
-    INDEX_KEY_COUNT + 3,
+    INDEX_KEY_COUNT + 3 + others.length,
     ...indexKeys(keys, indexed),
     keys.events,
-    keys.logs(record.id),
+    log,
     keys.expiries,
+    ...others,
     String(ttlMs),
     String(EVENTS_MAXLEN),
     record.id,
