@@ -27,6 +27,7 @@ import { registerStatusRoutes } from './routes/status.js';
 import { registerWorkerRoutes } from './routes/workers.js';
 import { installEscapeCheck } from './url-escapes.js';
 import { installValidation } from './validation.js';
+import { startWebhookDelivery } from './webhooks/deliver.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -84,12 +85,21 @@ export async function buildApp(input: ApiOptions): Promise<FastifyInstance> {
     workers: new WorkerFeed({ client }),
     streams: new Set(),
   };
+  const webhooks = input.webhooks?.length
+    ? startWebhookDelivery({
+        client,
+        webhooks: input.webhooks,
+        ...(input.webhookConsumer !== undefined ? { consumer: input.webhookConsumer } : {}),
+        ...(input.webhookRetry !== undefined ? { retry: input.webhookRetry } : {}),
+        ...(input.webhookLog !== undefined ? { log: input.webhookLog } : {}),
+      })
+    : undefined;
   // Event streams never finish by themselves: end them first, or closing would wait for them.
   app.addHook('preClose', async () => {
     for (const stream of [...ctx.streams]) stream.close();
   });
   app.addHook('onClose', async () => {
-    await Promise.all([ctx.samples.close(), ctx.workers.close()]);
+    await Promise.all([ctx.samples.close(), ctx.workers.close(), webhooks?.close()]);
     if (!options.client) await client.close();
   });
 

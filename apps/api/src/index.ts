@@ -5,3 +5,4 @@ export { resolveApiOptions, type ApiOptions, type ResolvedApiOptions } from './o
 export { ApiErrorCodes, errorBodyFor, statusFor, type ApiErrorCode, type ErrorBody } from './errors.js';
 export { SESSION_COOKIE } from './auth/credentials.js';
 export type { Sample } from './live/samples.js';
+export { startWebhookDelivery, type WebhookDelivery, type WebhookDeliveryOptions, type WebhookRetryOptions } from './webhooks/deliver.js';

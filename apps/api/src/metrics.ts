@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { JOB_STATES, type KinglyClient } from '@kingly/cmd';
 import { knownQueues } from './live/known-queues.js';
+import { WebhookMetrics } from './webhooks/metrics.js';
 
 const WAITING = ['waiting', 'delayed', 'prioritized', 'waiting-children'] as const;
 
@@ -21,6 +22,7 @@ export class KinglyMetrics {
   readonly #depth: Gauge;
   readonly #workers: Gauge;
   readonly #linesTotal: Counter;
+  readonly #webhooks: WebhookMetrics;
   /** The Redis total at the last scrape: the Prometheus counter grows by the difference. */
   #linesSeen = 0;
 
@@ -38,6 +40,7 @@ export class KinglyMetrics {
     this.#depth = new Gauge({ name: 'kingly_queue_depth', help: 'Jobs waiting to start, by queue', labelNames: ['queue'], registers });
     this.#workers = new Gauge({ name: 'kingly_workers', help: 'Workers by heartbeat (alive; dead: listed for an hour after their heartbeat expired)', labelNames: ['state'], registers });
     this.#linesTotal = new Counter({ name: 'kingly_log_lines_written_total', help: 'Log lines written by every job, on every worker (kept in Redis)', registers });
+    this.#webhooks = new WebhookMetrics(this.registry);
     collectDefaultMetrics({ register: this.registry, prefix: 'kingly_api_' });
   }
 
@@ -46,6 +49,7 @@ export class KinglyMetrics {
     const [status, queues, redis] = await Promise.all([client.status(), knownQueues(client), client.redis()]);
     for (const state of JOB_STATES) this.#jobs.set({ state }, status.counts[state]);
     this.#running.set(status.running.length);
+    this.#webhooks.update(status.webhooks);
     for (const gauge of [this.#cpu, this.#rss, this.#processes, this.#logLines, this.#depth]) gauge.reset();
     let cpu = 0;
     let rss = 0;

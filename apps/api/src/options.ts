@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyServerOptions } from 'fastify';
+import type { WebhookConfig } from '@kingly/cmd';
+import type { WebhookRetryOptions } from './webhooks/deliver.js';
 import { badInput, DEFAULT_QUEUE, type KinglyClient } from '@kingly/cmd';
 
 /** How the API app is built. Every field but redisUrl has a default. */
@@ -40,9 +42,19 @@ export interface ApiOptions {
    * @default a client on redisUrl/prefix/queue, closed with the app
    */
   readonly client?: KinglyClient;
+  /** Where this process POSTs job endings (kingly.config.json `webhooks`), signed. @default [] (none) */
+  readonly webhooks?: readonly WebhookConfig[];
+  /** This process's consumer name in the webhooks' consumer groups: unique among API replicas, kept across restarts. @default "<host>-<pid>" */
+  readonly webhookConsumer?: string;
+  /** How webhook deliveries are retried. @default see WebhookRetryOptions */
+  readonly webhookRetry?: WebhookRetryOptions;
+  /** Where failed webhook attempts are reported, a line each (never a secret). @default stderr */
+  readonly webhookLog?: (line: string) => void;
 }
 
-export type ResolvedApiOptions = Required<Omit<ApiOptions, 'client' | 'logger'>> & Pick<ApiOptions, 'client' | 'logger'>;
+type WebhookOptionNames = 'webhooks' | 'webhookConsumer' | 'webhookRetry' | 'webhookLog';
+
+export type ResolvedApiOptions = Required<Omit<ApiOptions, 'client' | 'logger' | WebhookOptionNames>> & Pick<ApiOptions, 'client' | 'logger'>;
 
 export const MIB = 1024 * 1024;
 

@@ -61,6 +61,24 @@ export const statusJson = {
     workers: { type: 'array', items: workerJson },
     running: { type: 'array', items: jobRecordJson },
     recentFailures: { type: 'array', items: jobRecordJson },
+    webhooks: {
+      type: 'array',
+      description: 'delivery figures of each webhook the API has tried (kingly.config.json webhooks)',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          url: { type: 'string', description: 'without credentials, query or fragment' },
+          delivered: { type: 'integer' },
+          failed: { type: 'integer', description: 'failed attempts (each retried)' },
+          dropped: { type: 'integer', description: 'events given up after the last attempt' },
+          consecutiveFailures: { type: 'integer' },
+          lastDeliveredAt: { type: ['string', 'null'] },
+          lastFailureAt: { type: ['string', 'null'] },
+          lastFailure: { type: ['string', 'null'] },
+        },
+      },
+    },
   },
   additionalProperties: true,
 } as const;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { configFromSources, findConfigFile, type KinglyConfig, type ResolveConfigOptions } from './config-resolve.js';
 import { ErrorCodes, KinglyError } from './errors.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+import { webhookConfigSchema } from './webhooks/config.js';
 
 export { CONFIG_FILE_NAME, configFromSources, findConfigFile, type KinglyConfig, type ResolveConfigOptions } from './config-resolve.js';
 
@@ -113,6 +114,12 @@ export const configFileSchema = z
       .strict()
       .optional()
       .describe('The HTTP API (live page, Bull Board, /api) that kingly up starts and kingly api runs.'),
+    /** Where the API process POSTs job endings, signed with each entry's secret. @default [] */
+    webhooks: z
+      .array(webhookConfigSchema)
+      .max(50)
+      .optional()
+      .describe('Where the API (kingly api) POSTs job endings as signed JSON: [{ url, events, secret }]. Default: none.'),
   })
   .strict();
 
@@ -134,7 +141,9 @@ export function loadConfigFile(path: string): ConfigFile {
     const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
     const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const key = [...issue.path, ...unknown.slice(0, 1)].join('.') || '(root)';
-    const got = issue.input === undefined || unknown.length > 0 || issue.code === 'invalid_type' ? '' : `, got ${JSON.stringify(issue.input)?.slice(0, 60)}`;
+    // A webhook's values may be (or contain) its secret: never echoed.
+    const secretive = issue.path[0] === 'webhooks';
+    const got = issue.input === undefined || unknown.length > 0 || issue.code === 'invalid_type' || secretive ? '' : `, got ${JSON.stringify(issue.input)?.slice(0, 60)}`;
     const message = unknown.length > 0 ? 'unknown key (see kingly.config.schema.json for the keys accepted here)' : `${issue.message}${got}`;
     throw new KinglyError(ErrorCodes.CONFIG_INVALID, `${path}: key '${key}': ${message}`, {
       hint: 'see the README for the keys kingly.config.json accepts',

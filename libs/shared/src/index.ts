@@ -48,3 +48,4 @@ export { BULL_JOB_DEFAULTS } from './client/context.js';
 export * from './control.js';
 export { validateSignal, type CancelOptions, type CancelResult } from './client/cancel.js';
 export * from './seed/index.js';
+export * from './webhooks/index.js';

@@ -52,6 +52,8 @@ export interface KinglyKeys {
   nameIndex(name: string): string;
   /** Sorted set of finished job ids, score = ms when their record expires (so the indexes drop them). */
   readonly expiries: string;
+  /** Hash of every webhook's delivery figures, fields `<webhookId>:<name>` (webhooks/stats.ts). */
+  readonly webhooks: string;
 }
 
 /** Names longer than this are keyed by their SHA-1: a name defaults to the command, which may be 128 KiB. */
@@ -67,7 +69,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries',
+  'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries', 'webhooks',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -95,6 +97,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     groupIndex: (group) => `${prefix}:jobs:group:${group}`,
     nameIndex: (name) => `${prefix}:jobs:name:${nameKeyPart(name)}`,
     expiries: `${prefix}:expiries`,
+    webhooks: `${prefix}:webhooks`,
   };
 }
 

@@ -13,3 +13,4 @@ export * from './display-command.js';
 export { CONFIG_FILE_NAME, configFromSources, findConfigFile, type KinglyConfig, type ResolveConfigOptions } from './config-resolve.js';
 export { readStatus, type ReadStatusOptions } from './client/read-status.js';
 export type { StatusReport, WorkerInfo } from './client/workers.js';
+export type { WebhookStatus } from './webhooks/stats.js';

@@ -6,4 +6,5 @@ export * from './temp.js';
 export * from './git-repo.js';
 export * from './hostile-specs.js';
 export * from './fixture-agent.js';
+export * from './webhook-receiver.js';
 export * from './alloc-steps.js';

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { loadConfig, redisUrlFor } from '../context.js';
 import { addGlobalOptions, integer, queueName } from '../options.js';
@@ -23,7 +24,8 @@ export function apiCommand(): Command {
         '$KINGLY_API_TOKEN, else KINGLY_HOME/api-token, which is made (mode 0600, as kingly up does) when ' +
         'missing; there is no tokenless mode. /healthz needs no token. Requests whose Host header is not ' +
         'localhost, an IP address or an allowed name are refused (DNS rebinding). Stops on SIGTERM or Ctrl-C. ' +
-        "'kingly up' runs the same server as a daemon of the local stack.",
+        "'kingly up' runs the same server as a daemon of the local stack. With webhooks in kingly.config.json, " +
+        'it POSTs every job ending they ask for, signed (see the README, Webhooks).',
     )
     .option('--host <address>', 'address to listen on (default: 127.0.0.1)')
     .option('--port <port>', 'TCP port, 0 for any free one (default: $KINGLY_API_PORT, api.port in kingly.config.json, else 7077)', integer(0, 65_535))
@@ -71,6 +73,9 @@ Examples:
       token: token.token,
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
       ...(sessionSecret !== undefined ? { sessionSecret } : {}),
+      // kingly.config.json `webhooks`, delivered from here; the consumer name (host and port) is
+      // the same after a restart, so events this process held are taken up again at once.
+      ...(config.webhooks.length > 0 ? { webhooks: config.webhooks, ...(port !== 0 ? { webhookConsumer: `${hostname()}:${port}` } : {}) } : {}),
     });
   });
 }

@@ -16,9 +16,9 @@ export function statusCommand(): Command {
     .summary("what's going on: workers, running jobs, queue, failures")
     .description(
       'Show the workers (dead ones flagged), the running jobs with their live CPU and memory, how ' +
-        'many jobs wait, and the latest failures.',
+        'many jobs wait, the latest failures, and how webhook deliveries go.',
     )
-    .option('--json', 'print {"counts", "workers", "running", "recentFailures"} (with --watch: one line per refresh)')
+    .option('--json', 'print {"counts", "workers", "running", "recentFailures", "webhooks"} (with --watch: one line per refresh)')
     .option('-w, --watch', 'refresh until Ctrl-C (in place on a terminal)')
     .option('--interval <duration>', 'with --watch, refresh this often: 500ms, 2s, 1m (default: 2s)')
     .addHelpText(

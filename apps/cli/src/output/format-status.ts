@@ -1,5 +1,5 @@
-import type { StatusReport } from '@kingly/cmd';
-import { FAILURE_TABLE_HEAD, failureRow, RUNNING_TABLE_HEAD, runningRow, WORKER_TABLE_HEAD, workerRow } from './format-job.js';
+import type { StatusReport, WebhookStatus } from '@kingly/cmd';
+import { ago, clip, FAILURE_TABLE_HEAD, failureRow, RUNNING_TABLE_HEAD, runningRow, WORKER_TABLE_HEAD, workerRow } from './format-job.js';
 import { formatTable } from './table.js';
 
 /** `kingly status` as text: counts, workers, running jobs with their live figures, recent failures. */
@@ -24,5 +24,15 @@ export function statusText(report: StatusReport, now = Date.now()): string {
   if (report.recentFailures.length > 0) {
     sections.push(`recent failures:\n${formatTable(FAILURE_TABLE_HEAD, report.recentFailures.map((r) => failureRow(r, now)))}`);
   }
+  if (report.webhooks.length > 0) sections.push(`webhooks:\n${report.webhooks.map((w) => webhookLine(w, now)).join('')}`);
   return sections.join('\n');
+}
+
+/** One webhook: its counts, and the last failure while it is failing (or when events were given up). */
+function webhookLine(w: WebhookStatus, now: number): string {
+  const failing = w.consecutiveFailures > 0;
+  const counts = `delivered ${w.delivered}, failed attempts ${w.failed}${w.dropped > 0 ? `, given up ${w.dropped}` : ''}`;
+  const when = w.lastFailureAt === null ? '' : ` (${ago(w.lastFailureAt, now)})`;
+  const last = (failing || w.dropped > 0) && w.lastFailure !== null ? `; ${failing ? `FAILING (${w.consecutiveFailures} in a row)` : 'last failure'}: ${clip(w.lastFailure, 120)}${when}` : '';
+  return `  ${w.url}  ${counts}${last}\n`;
 }

@@ -7,6 +7,7 @@ import { recordFromHash } from '../record-hash.js';
 import { dropExpired } from '../store/expire.js';
 import { newestFirst } from './get-jobs.js';
 import { compareText } from '../compare-text.js';
+import { parseWebhookStats, type WebhookStatus } from '../webhooks/stats.js';
 
 /** A worker as its heartbeat describes it. */
 export interface WorkerInfo {
@@ -79,6 +80,8 @@ export interface StatusReport {
   readonly running: JobRecord[];
   /** The latest unsuccessful jobs, newest first (at most 5). */
   readonly recentFailures: JobRecord[];
+  /** Delivery figures of every webhook the API has tried (`<prefix>:webhooks`); [] when none. */
+  readonly webhooks: WebhookStatus[];
 }
 
 /** How many recent events are read to find the latest failures. */
@@ -104,7 +107,7 @@ export async function status(ctx: StatusContext): Promise<StatusReport> {
   const sizes = redis.pipeline();
   for (const state of JOB_STATES) sizes.zcard(ctx.keys.stateIndex(state));
   sizes.zrevrange(ctx.keys.stateIndex('running'), 0, -1);
-  const [replies, workers, recentFailures] = await Promise.all([sizes.exec(), listWorkers(ctx), latestFailures(ctx)]);
+  const [replies, workers, recentFailures, webhookHash] = await Promise.all([sizes.exec(), listWorkers(ctx), latestFailures(ctx), redis.hgetall(ctx.keys.webhooks)]);
   const values = (replies ?? []).map(([, value]) => value);
   const counts = Object.fromEntries(JOB_STATES.map((s, i) => [s, Number(values[i] ?? 0)])) as Record<JobState, number>;
   const runningIds = (values[JOB_STATES.length] ?? []) as string[];
@@ -120,7 +123,7 @@ export async function status(ctx: StatusContext): Promise<StatusReport> {
   const perWorker = new Map<string, number>();
   for (const r of running) if (r.workerId) perWorker.set(r.workerId, (perWorker.get(r.workerId) ?? 0) + 1);
   const current = workers.map((w) => (w.alive ? { ...w, running: perWorker.get(w.id) ?? 0 } : w));
-  return { counts, workers: current, running, recentFailures };
+  return { counts, workers: current, running, recentFailures, webhooks: parseWebhookStats(webhookHash) };
 }
 
 /** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */
