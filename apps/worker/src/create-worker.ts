@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
-import { acquireGroupSlot, releaseGroupSlot } from './group-slots.js';
+import { GroupAdmission } from './group-admission.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
 import { runJob, type RunContext } from './run-job.js';
@@ -21,8 +21,6 @@ export interface KinglyWorker {
   close(): Promise<void>;
 }
 
-/** How soon a job held back by its group's concurrency cap is looked at again. */
-const GROUP_RETRY_MS = 300;
 /** How soon a job taken while this worker cannot heartbeat is looked at again (by any worker). */
 const UNHEALTHY_RETRY_MS = 1000;
 
@@ -42,6 +40,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   const client = new KinglyClient({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue });
   const ctx: RunContext = { options, keys, redis, logsRedis, running, cookies, client };
   const failures = new FailureLog(options.log);
+  const admission = new GroupAdmission({ redis, keys, queue: (name) => client.queue(name), failed: (what, error) => failures.failed(what, error) });
   // Before taking jobs: end and kill what dead workers (of this host) left behind.
   const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log });
   await reaper.reapOnce();
@@ -84,18 +83,13 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       // Plain BullMQ data may be anything; runJob refuses what is not a spec (spawn-failed).
       const { group, groupConcurrency } = (job.data ?? {}) as Partial<JobData>;
       const capped = typeof group === 'string' && group !== '' && typeof groupConcurrency === 'number' && Number.isInteger(groupConcurrency) && groupConcurrency >= 1;
-      if (capped) {
-        // The group is at its cap: put the job back for a moment instead of holding a worker slot.
-        if (!(await acquireGroupSlot(redis, keys, group, job.id!, groupConcurrency))) {
-          await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
-          throw new DelayedError();
-        }
-      }
+      // The group is at its cap: the job waits in the group's line, parked without a worker slot.
+      if (capped && !(await admission.enter(job, token, group, groupConcurrency))) throw new DelayedError();
       let result;
       try {
         result = await runJob(ctx, job);
       } finally {
-        if (capped) await releaseGroupSlot(redis, keys, group, job.id!);
+        if (capped) await admission.leave(group, job.id!, groupConcurrency);
       }
       // Plain BullMQ listeners read the outcome from these two (parseOutcome, docs/protocol.md).
       const report = outcomeReport(result.record, result.retry);

@@ -32,6 +32,8 @@ export interface KinglyKeys {
   group(group: string): string;
   /** Set of the jobs of a group that hold a run slot (for groupConcurrency). */
   groupSlots(group: string): string;
+  /** List of the group's jobs waiting for a run slot, oldest first, entries `<queue> <id>` (group-admission.ts). */
+  groupWaiting(group: string): string;
   /** Hash port → jobId: ports handed to jobs on a host. */
   ports(host: string): string;
   /** Hash of counters over every job (`logLines`: lines written to job logs). */
@@ -69,7 +71,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries', 'webhooks',
+  'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'group-waiting', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries', 'webhooks',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -87,6 +89,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     lostRetries: `${prefix}:lost-retries`,
     group: (group) => `${prefix}:group:${group}`,
     groupSlots: (group) => `${prefix}:group-slots:${group}`,
+    groupWaiting: (group) => `${prefix}:group-waiting:${group}`,
     ports: (host) => `${prefix}:ports:${host}`,
     stats: `${prefix}:stats`,
     control: (workerId) => `${prefix}:control:${workerId}`,

@@ -59,6 +59,11 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
     records.sadd(ctx.keys.group(group), ...ids);
     records.expire(ctx.keys.group(group), FINISHED_TTL_SECONDS);
   }
+  // Jobs of a capped group take their places in its line now, in enqueue order: workers admit
+  // them from its head (group-admission.ts in the worker; docs/protocol.md, Group concurrency).
+  const lines = new Map<string, string[]>();
+  for (const { id, data } of jobs) if (data.group && data.groupConcurrency) lines.set(data.group, [...(lines.get(data.group) ?? []), `${queueName} ${id}`]);
+  for (const [group, entries] of lines) records.rpush(ctx.keys.groupWaiting(group), ...entries);
   createQueued(records, ctx.keys, queueName, jobs);
   // Not awaited before the adds: BullMQ's Queue shares this connection, so Redis runs the records'
   // scripts before any add (one socket keeps the order) while this process builds BullMQ's commands.

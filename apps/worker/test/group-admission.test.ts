@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueEvents } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName, waitFor } from '@kingly/testing';
+import { createHarness, type Harness } from './harness.js';
+
+describe('group concurrency (admission in Redis, FIFO)', () => {
+  let h: Harness;
+  let dir: string;
+  let events: QueueEvents;
+  /** Times each job went to BullMQ's delayed set: a parked job goes once, a polled one again and again. */
+  const delayed = new Map<string, number>();
+  beforeAll(async () => {
+    h = createHarness('admission');
+    dir = mkdtempSync(join(tmpdir(), 'kingly-admission-'));
+    events = new QueueEvents('commands', { connection: { url: h.redisUrl }, prefix: h.prefix });
+    events.on('delayed', ({ jobId }) => delayed.set(jobId, (delayed.get(jobId) ?? 0) + 1));
+    await events.waitUntilReady();
+    // Two workers, so jobs of one group are taken, parked and admitted across workers.
+    await h.startWorker({ concurrency: 4 });
+    await h.startWorker({ concurrency: 4 });
+  });
+  /** Every slot given back and the line empty (the last job gives its slot back just after its record ends). */
+  const slotsReturned = async (group: string): Promise<void> => {
+    const redis = await h.client.redis();
+    await waitFor(async () => (await redis.exists(h.client.keys.groupSlots(group), h.client.keys.groupWaiting(group))) === 0, {
+      timeoutMs: 10_000,
+      message: `group ${group}'s slots set and waiting list to be gone`,
+    });
+  };
+  afterAll(async () => {
+    await events.close();
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the jobs of a capped group in enqueue order, never more than the cap at once, each parked at most once', async () => {
+    const group = uniqueName('fifo');
+    const order = join(dir, `${group}.order`);
+    const running = join(dir, group);
+    // Each job notes its turn, how many of the group run with it (files in a shared dir), then works a while.
+    const script = (n: number): string =>
+      `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "${n} $(ls ${running} | wc -l)" >> ${order}; sleep 0.2; rm ${running}/$KINGLY_JOB_ID`;
+    const ids = await h.client.enqueueMany(Array.from({ length: 10 }, (_, n) => ({ command: script(n), group, groupConcurrency: 1 })));
+    // A lost promotion would hold the next job for the 60 s recheck: this bound says it never happens.
+    const records = await h.client.waitForJobs(ids, { timeoutMs: 40_000 });
+    expect(records.map((r) => r.state)).toEqual(ids.map(() => 'succeeded'));
+    const lines = readFileSync(order, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+    expect(lines.map(([n]) => n)).toEqual(ids.map((_, n) => n));
+    expect(Math.max(...lines.map(([, together]) => together!))).toBe(1);
+    for (const id of ids) expect(delayed.get(id) ?? 0, `times job ${id} was parked`).toBeLessThanOrEqual(1);
+    await slotsReturned(group);
+  });
+
+  it('keeps a cap above one and gives a cancelled waiting job’s turn to the next in line', async () => {
+    const group = uniqueName('cap2');
+    const order = join(dir, `${group}.order`);
+    const running = join(dir, group);
+    const script = (n: number): string =>
+      `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "${n} $(ls ${running} | wc -l)" >> ${order}; sleep 0.5; rm ${running}/$KINGLY_JOB_ID`;
+    const ids = await h.client.enqueueMany(Array.from({ length: 6 }, (_, n) => ({ command: script(n), group, groupConcurrency: 2 })));
+    // Job 4 waits in line, parked (two run, two more wait ahead of it), when it is cancelled.
+    const queue = await h.client.queue();
+    await waitFor(async () => (await (await queue.getJob(ids[4]!))?.getState()) === 'delayed', { timeoutMs: 20_000, message: 'job 4 to be parked in the delayed set' });
+    expect((await h.client.cancel(ids[4]!)).action).toBe('removed');
+    const records = await h.client.waitForJobs(ids, { timeoutMs: 40_000 });
+    expect(records.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'cancelled', 'succeeded']);
+    const lines = readFileSync(order, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+    expect(lines.map(([n]) => n).sort()).toEqual([0, 1, 2, 3, 5]);
+    // Started in order, two at a time at most: 0 and 1 first, 5 last.
+    expect(lines.slice(0, 2).map(([n]) => n).sort()).toEqual([0, 1]);
+    expect(lines.at(-1)![0]).toBe(5);
+    expect(Math.max(...lines.map(([, together]) => together!))).toBeLessThanOrEqual(2);
+    await slotsReturned(group);
+  });
+});
