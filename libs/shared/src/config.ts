@@ -69,6 +69,43 @@ export const devServerConfigSchema = z
     path: ['portRange'],
   });
 
+const argvTemplate = z.array(z.string().min(1)).min(1);
+
+/** One entry of `agents` in kingly.config.json: an agent CLI for `kingly parallel`. */
+export const agentConfigSchema = z
+  .object({
+    /** Program and arguments; `{prompt}` becomes the prompt (one argument, no shell). @default the built-in agent of that name */
+    argv: argvTemplate.optional().describe('Program and arguments; "{prompt}" is replaced by the prompt (one argument, no shell). Default: the built-in agent of that name (claude).'),
+    /** Arguments added to continue a session; `{sessionId}` is replaced. @default [] (claude: ["--resume", "{sessionId}"]) */
+    resume: z.array(z.string().min(1)).optional().describe('Arguments added to continue a session (kingly parallel send); "{sessionId}" is replaced. Default: none (claude: --resume {sessionId}).'),
+    /** Arguments added for --max-turns; `{maxTurns}` is replaced. @default [] (claude: ["--max-turns", "{maxTurns}"]) */
+    maxTurns: z.array(z.string().min(1)).optional().describe('Arguments added for --max-turns; "{maxTurns}" is replaced. Default: none (claude: --max-turns {maxTurns}).'),
+    /** How the worker reads the agent's stdout. @default "text" (claude: "claude-stream-json") */
+    format: z.enum(['claude-stream-json', 'text']).optional().describe('claude-stream-json: the worker reads session, turns, tokens and cost from the output; text: logs and process figures only. Default: text (claude: claude-stream-json).'),
+    /** Extra environment for the agent. @default {} */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string()).optional().describe('Extra environment variables for the agent.'),
+  })
+  .strict();
+
+const modelPrice = z
+  .object({
+    input: z.number().min(0).describe('USD per million input tokens.'),
+    output: z.number().min(0).describe('USD per million output tokens.'),
+    cacheRead: z.number().min(0).optional().describe('USD per million cache-read tokens. Default: input × 0.1.'),
+    cacheWrite: z.number().min(0).optional().describe('USD per million cache-write tokens. Default: input × 1.25.'),
+  })
+  .strict();
+
+/** `agents` in kingly.config.json: agent CLIs by name, the cap on running agents, model prices. */
+export const agentsConfigSchema = z
+  .object({
+    /** Agent jobs running at once over all workers; the rest wait queued. @default 4 */
+    maxConcurrent: z.number().int().min(1).max(10_000).optional().describe('Agent jobs (kingly parallel) running at once over all workers; the rest wait queued. Default: 4.'),
+    /** USD per million tokens by model-name prefix, over the built-in list prices. @default {} */
+    prices: z.record(z.string().min(1), modelPrice).optional().describe('USD per million tokens by model-name prefix (the longest prefix wins), over the built-in list prices; "default" prices any other model.'),
+  })
+  .catchall(agentConfigSchema);
+
 /** `retention` in kingly.config.json: how long workers keep finished jobs (defaults in retention.ts). */
 export const retentionConfigSchema = z
   .object({
@@ -105,6 +142,8 @@ export const configFileSchema = z
       .describe('Dev servers by name, for kingly dev start|stop|restart|status|logs [name]. Default: the dev script of package.json.'),
     /** How long finished jobs are kept (workers prune beyond it; BullMQ's removeOnComplete/removeOnFail follow it). @default { maxAge: "7d", maxJobs: 10000 } */
     retention: retentionConfigSchema.optional().describe('How long finished jobs are kept: workers prune older ones and those beyond maxJobs (kingly prune does it by hand).'),
+    /** Agent CLIs for `kingly parallel`, the cap on running agents, model prices. @default { claude: built in, maxConcurrent: 4 } */
+    agents: agentsConfigSchema.optional().describe('Agent CLIs for kingly parallel (agents.<name>: argv, resume, maxTurns, format, env), agents.maxConcurrent and agents.prices.'),
     /** The HTTP API of `kingly up` and `kingly api` (flags and KINGLY_API_PORT come first). @default {} */
     api: z
       .object({

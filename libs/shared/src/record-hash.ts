@@ -3,6 +3,7 @@ import { displayCommand } from './display-command.js';
 import type { JobRecord } from './schemas/job-record.js';
 import { JOB_STATES, type JobState } from './job-states.js';
 import { redactRepo } from './git-names.js';
+import { agentFromHash, agentToHash, emptyAgentState } from './agent/agent-hash.js';
 
 // The job hash stores flat strings; numbers and times as ms. These two functions are the only
 // place that knows the layout.
@@ -35,6 +36,7 @@ export function recordToHash(record: Partial<JobRecord>): RecordHash {
     const v = record[f];
     if (v) hash[f] = String(Date.parse(v));
   }
+  if (record.agent) Object.assign(hash, agentToHash(record.agent));
   return hash;
 }
 
@@ -85,6 +87,7 @@ export function recordFromData(id: string, queue: string, data: JobData, state: 
     commit: null,
     branch: data.worktree?.branch ?? null,
     worktreePath: null,
+    agent: data.agent ? emptyAgentState(data.agent.name) : null,
   };
 }
 
@@ -129,6 +132,7 @@ export function recordFromHash(id: string, hash: RecordHash, base?: JobRecord): 
     commit: str(hash.commit) ?? base?.commit ?? null,
     branch: str(hash.branch) ?? base?.branch ?? null,
     worktreePath: str(hash.worktreePath) ?? base?.worktreePath ?? null,
+    agent: agentFromHash(hash) ?? base?.agent ?? null,
   };
   return record;
 }

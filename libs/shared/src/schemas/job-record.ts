@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobStateSchema } from './job-state.js';
+import { agentStateSchema } from './agent-state.js';
 
 const isoTime = z.string().nullable();
 const count = z.number().nullable();
@@ -44,6 +45,8 @@ export const jobRecordSchema = z.object({
   commit: z.string().nullable(),
   branch: z.string().nullable(),
   worktreePath: z.string().nullable(),
+  /** Agent jobs (spec `agent`): the state read from the agent's output; null for other jobs. */
+  agent: agentStateSchema.nullable(),
 });
 
 export type JobRecord = z.infer<typeof jobRecordSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkBranchName, checkRepo, checkRevision, redactRepo } from '../git-names.js';
+import { agentSpecSchema } from './agent-spec.js';
 import {
   checkText, ENV_NAME, execBytes, MAX_ARG_BYTES, MAX_ARGV_ENV_TOTAL_BYTES, MAX_LABEL_CHARS, MAX_PATH_BYTES, MAX_TAG_CHARS, MAX_TAGS,
 } from './spec-text.js';
@@ -115,8 +116,14 @@ export const jobSpecSchema = z
     restart: restartPolicySchema.optional(),
     /** Give the command a free TCP port from this inclusive range, as PORT. @default undefined (no port) */
     portRange: z.tuple([tcpPort, tcpPort]).optional(),
+    /** BullMQ priority: 1 is taken first, up to 2,097,152; jobs without one are taken before any job with one (BullMQ's order). @default undefined (none) */
+    priority: z.number().int().min(1).max(2_097_152).optional(),
+    /** Start only when every job with these ids has succeeded; when one ends otherwise or is unknown, this job ends cancelled, saying why. @default undefined (start at once) */
+    after: z.array(label(MAX_LABEL_CHARS)).min(1, 'is empty').max(100, 'has more than 100 jobs').optional(),
     /** Run in a fresh git worktree; see WorktreeSpec. Excludes `cwd`. @default undefined (run in cwd) */
     worktree: worktreeSpecSchema.optional(),
+    /** The command is an agent CLI whose output the worker reads; see AgentSpec. @default undefined (not an agent) */
+    agent: agentSpecSchema.optional(),
   })
   .strict()
   .superRefine(checkExecSize)
