@@ -11,9 +11,14 @@ end
 return 0
 `;
 
+/** True when `jobId` holds one of the `limit` slots of the set at `key` (taken now, or already). */
+export async function acquireSlot(redis: Redis, key: string, jobId: string, limit: number): Promise<boolean> {
+  return (await redis.eval(ACQUIRE, 1, key, jobId, String(limit))) === 1;
+}
+
 /** True when the job may run now under its group's concurrency cap. */
 export async function acquireGroupSlot(redis: Redis, keys: KinglyKeys, group: string, jobId: string, limit: number): Promise<boolean> {
-  return (await redis.eval(ACQUIRE, 1, keys.groupSlots(group), jobId, String(limit))) === 1;
+  return acquireSlot(redis, keys.groupSlots(group), jobId, limit);
 }
 
 export async function releaseGroupSlot(redis: Redis, keys: KinglyKeys, group: string, jobId: string): Promise<void> {

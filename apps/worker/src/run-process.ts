@@ -45,7 +45,7 @@ export async function startProcess(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const streamsClosed = pipeOutput(child, publisher);
+  const streamsClosed = pipeOutput(child, publisher, running.onStdout);
   const finished = (async (): Promise<Outcome> => {
     const exit = await exited;
     await running.stopped;
@@ -66,7 +66,7 @@ export async function startProcess(
 }
 
 /** Output → line splitters → publisher, pausing the pipes while Redis is behind. */
-function pipeOutput(child: SpawnedProcess, publisher: LogPublisher): Promise<void> {
+function pipeOutput(child: SpawnedProcess, publisher: LogPublisher, onStdout?: (chunk: Buffer) => void): Promise<void> {
   const streams: Array<[Readable | null, LogStream]> = [
     [child.stdout, 'stdout'],
     [child.stderr, 'stderr'],
@@ -74,8 +74,10 @@ function pipeOutput(child: SpawnedProcess, publisher: LogPublisher): Promise<voi
   const closed = streams.map(([stream, name]) => {
     if (!stream) return Promise.resolve();
     const splitter = new LineSplitter((line) => publisher.push(name, line));
+    const tap = name === 'stdout' ? onStdout : undefined;
     stream.on('data', (chunk: Buffer) => {
       splitter.push(chunk);
+      tap?.(chunk);
       if (publisher.backlogged) {
         stream.pause();
         void publisher.drained().then(() => stream.resume()); // drained() only resolves

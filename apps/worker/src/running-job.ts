@@ -26,6 +26,8 @@ export class RunningJob {
   /** Process group of the command now running; null between restarts. */
   pgid: number | null = null;
   latest: Sample | undefined;
+  /** Also given every chunk of the command's stdout (an agent job's reader). @default undefined */
+  onStdout: ((chunk: Buffer) => void) | undefined;
   peakRssBytes: number | null = null;
   cpuSeconds: number | null = null;
   #stopOutcome: StopOutcome | undefined;
