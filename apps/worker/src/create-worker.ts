@@ -1,7 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { GroupAdmission } from './group-admission.js';
-import { acquireAgentSlot, agentCap, releaseAgentSlot } from './agent/agent-slots.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
 import { runJob, type RunContext } from './run-job.js';
@@ -9,6 +8,7 @@ import type { RunningJob } from './running-job.js';
 import { CookieCache } from './job-processes.js';
 import { listenForControl } from './control-listener.js';
 import { Reaper } from './reaper.js';
+import { RetentionLoop } from './retention-loop.js';
 import { Sampler } from './sampler.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { startWorktreeCleanup } from './worktree/index.js';
@@ -22,8 +22,6 @@ export interface KinglyWorker {
   close(): Promise<void>;
 }
 
-/** How soon a job held back by the agent cap is looked at again. */
-const GROUP_RETRY_MS = 300;
 /** How soon a job taken while this worker cannot heartbeat is looked at again (by any worker). */
 const UNHEALTHY_RETRY_MS = 1000;
 
@@ -50,6 +48,9 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   reaper.start();
   // Worktrees of ended jobs and of crashed workers: removed now and every minute.
   const worktreeCleanup = startWorktreeCleanup({ home: options.home, redis, keys, log: options.log });
+  // Finished jobs beyond the retention policy: pruned now and every interval (one worker a turn).
+  const retention = new RetentionLoop({ redis, keys, client, workerId: options.workerId, policy: options.retention, intervalMs: options.retentionIntervalMs, failures, log: options.log });
+  retention.start();
   const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs, maxSamples: options.maxSamplesPerJob, failures });
   sampler.start();
   const stopControl = await listenForControl(redis, keys, options.workerId, running);
@@ -88,19 +89,11 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       const capped = typeof group === 'string' && group !== '' && typeof groupConcurrency === 'number' && Number.isInteger(groupConcurrency) && groupConcurrency >= 1;
       // The group is at its cap: the job waits in the group's line, parked without a worker slot.
       if (capped && !(await admission.enter(job, token, group, groupConcurrency))) throw new DelayedError();
-      // Agent jobs: at most agent.maxConcurrent run at once over all workers (agents.maxConcurrent).
-      const agentLimit = agentCap(job.data);
-      if (agentLimit !== undefined && !(await acquireAgentSlot(redis, keys, job.id!, agentLimit))) {
-        if (capped) await admission.leave(group, job.id!, groupConcurrency);
-        await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
-        throw new DelayedError();
-      }
       let result;
       try {
         result = await runJob(ctx, job);
       } finally {
         if (capped) await admission.leave(group, job.id!, groupConcurrency);
-        if (agentLimit !== undefined) await releaseAgentSlot(redis, keys, job.id!);
       }
       // Plain BullMQ listeners read the outcome from these two (parseOutcome, docs/protocol.md).
       const report = outcomeReport(result.record, result.retry);
@@ -145,6 +138,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       sampler.stop();
       await Promise.all([stopControl(), reaper.stop()]);
       await worktreeCleanup.stop();
+      await retention.stop();
       // Shutting down: a failure is logged and the rest still closes (the key expires on its own).
       await heartbeat.stop().catch((error: unknown) => failures.failed(`removing the heartbeat of worker ${options.workerId}`, error));
       await client.close();

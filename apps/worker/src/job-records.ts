@@ -48,14 +48,15 @@ export function applyOutcome(record: JobRecord, outcome: Outcome, finishedAt: nu
 
 /**
  * Terminal write (exactly once, see finishJob) and removal from the host's reaping list. When the
- * full record cannot be written, finishJob ends the job with a minimal one; `log` says so.
+ * full record cannot be written, finishJob ends the job with a minimal one; `log` says so. The
+ * record and log expire `ttlMs` later (the worker's retention maxAge).
  */
-export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord, log: (line: string) => void = () => undefined): Promise<boolean> {
+export async function recordFinished(redis: Redis, keys: KinglyKeys, record: JobRecord, log: (line: string) => void = () => undefined, ttlMs?: number): Promise<boolean> {
   const onFallback = (error: unknown): void =>
     log(`kingly could not record the full outcome (${(error as Error)?.message ?? String(error)}); ended it ${record.state} with a minimal record`);
   // Both commands go out together (one round trip); the entry goes whoever finished the job.
   const [first] = await Promise.all([
-    finishJob(redis, keys, record, { onFallback }),
+    finishJob(redis, keys, record, { onFallback, ...(ttlMs !== undefined ? { ttlMs } : {}) }),
     // Left behind, the entry only costs the reaper a look (the job has ended): never fail for it.
     record.host ? redis.hdel(keys.running(record.host), record.id).catch((error: unknown) => log(`could not drop its reaping entry: ${String(error)}`)) : 0,
   ]);

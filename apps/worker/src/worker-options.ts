@@ -1,6 +1,7 @@
 import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '@kingly/cmd';
 import { DEFAULT_MAX_SAMPLES, DEFAULT_QUEUE } from '@kingly/cmd';
 
 /** How a worker runs. Every field but redisUrl has a default. */
@@ -38,6 +39,14 @@ export interface WorkerOptions {
    * about 1.5× this (then retried when it has attempts left). @default 20000
    */
   readonly lockDurationMs?: number;
+  /**
+   * How long finished jobs are kept: every worker prunes older ones and those beyond maxJobs (one
+   * pass per retentionIntervalMs over all workers), and their records expire after maxAge.
+   * @default DEFAULT_RETENTION (config `retention`: 7 days, 10,000 jobs)
+   */
+  readonly retention?: RetentionPolicy;
+  /** How often the retention policy is applied, ms (one worker at a time). @default 60000 */
+  readonly retentionIntervalMs?: number;
   /** This worker's id. @default `<host>-<pid>-<random>` */
   readonly workerId?: string;
   /** Host name recorded on jobs. @default os.hostname() */
@@ -65,6 +74,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxSamplesPerJob: Math.min(10_000, Math.max(10, Math.floor(options.maxSamplesPerJob ?? DEFAULT_MAX_SAMPLES))),
     reapIntervalMs: options.reapIntervalMs ?? 5000,
     lockDurationMs: options.lockDurationMs ?? 20_000,
+    retention: options.retention ?? DEFAULT_RETENTION,
+    retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,
     host,
     home: resolve(options.home ?? (process.env.KINGLY_HOME || join(homedir(), '.kingly'))),

@@ -30,13 +30,14 @@ describe('Redis key names', () => {
     expect(k.nameIndex('N')).toBe('kp:jobs:name:N');
     expect(k.nameIndex('x'.repeat(201))).toMatch(/^kp:jobs:name:sha1:[0-9a-f]{40}$/);
     expect(k.expiries).toBe('kp:expiries');
+    expect(k.pruneLock).toBe('kp:prune-lock');
     expect(k.webhooks).toBe('kp:webhooks');
     expect(createKeys().events).toBe('kingly:events');
   });
 
   it('never share a second segment with a queue (BullMQ keys are <prefix>:<queue>:…)', () => {
     const k = createKeys('kp');
-    const segments = [k.logs('x'), k.job('x'), k.samples('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.group('x'), k.groupSlots('x'), k.groupWaiting('x'), k.ports('x'), k.stats, k.control('x'), k.protocol, k.jobsIndex, k.stateIndex('x'), k.expiries, k.webhooks]
+    const segments = [k.logs('x'), k.job('x'), k.samples('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.group('x'), k.groupSlots('x'), k.groupWaiting('x'), k.ports('x'), k.stats, k.control('x'), k.protocol, k.jobsIndex, k.stateIndex('x'), k.expiries, k.webhooks, k.pruneLock]
       .map((key) => key.split(':')[1]!);
     for (const segment of segments) expect(RESERVED_QUEUE_NAMES.has(segment)).toBe(true);
     for (const name of RESERVED_QUEUE_NAMES) expect(() => validateQueueName(name)).toThrow(/kingly uses/);

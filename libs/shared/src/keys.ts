@@ -38,10 +38,6 @@ export interface KinglyKeys {
   ports(host: string): string;
   /** Hash of counters over every job (`logLines`: lines written to job logs). */
   readonly stats: string;
-  /** Set of the agent jobs holding one of the `agent.maxConcurrent` run slots (over all workers). */
-  readonly agentSlots: string;
-  /** Hash stream-set name → JSON: the stream sets of `kingly parallel` (base, repo, streams). */
-  readonly parallelSets: string;
   /** Pub/sub channel a worker listens on for control messages (kill). */
   control(workerId: string): string;
   /** String: the protocol version (PROTOCOL_VERSION) of the last worker that started; no TTL. */
@@ -58,6 +54,8 @@ export interface KinglyKeys {
   nameIndex(name: string): string;
   /** Sorted set of finished job ids, score = ms when their record expires (so the indexes drop them). */
   readonly expiries: string;
+  /** String with a TTL: the worker whose turn it is to apply the retention policy (SET NX PX). */
+  readonly pruneLock: string;
   /** Hash of every webhook's delivery figures, fields `<webhookId>:<name>` (webhooks/stats.ts). */
   readonly webhooks: string;
 }
@@ -75,7 +73,7 @@ export const DEFAULT_PREFIX = 'kingly';
  * queue may not take one of these names.
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
-  'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'group-waiting', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries', 'webhooks',
+  'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'group-waiting', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries', 'webhooks', 'prune-lock',
 ]);
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
@@ -96,8 +94,6 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     groupWaiting: (group) => `${prefix}:group-waiting:${group}`,
     ports: (host) => `${prefix}:ports:${host}`,
     stats: `${prefix}:stats`,
-    agentSlots: `${prefix}:agent-slots`,
-    parallelSets: `${prefix}:parallel-sets`,
     control: (workerId) => `${prefix}:control:${workerId}`,
     protocol: `${prefix}:protocol`,
     jobsIndex: `${prefix}:jobs`,
@@ -106,6 +102,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     groupIndex: (group) => `${prefix}:jobs:group:${group}`,
     nameIndex: (name) => `${prefix}:jobs:name:${nameKeyPart(name)}`,
     expiries: `${prefix}:expiries`,
+    pruneLock: `${prefix}:prune-lock`,
     webhooks: `${prefix}:webhooks`,
   };
 }

@@ -21,6 +21,8 @@ export interface PruneOptions {
   readonly dryRun?: boolean;
   /** Index entries read per batch (one read script and one delete script each). @default 500 */
   readonly batchSize?: number;
+  /** Stops between batches once aborted (the result counts what was done). @default undefined */
+  readonly signal?: AbortSignal;
 }
 
 /** What a prune did (or, in a dry run, would do). */
@@ -113,7 +115,7 @@ export async function pruneJobs(redis: Redis, keys: KinglyKeys, options: PruneOp
 
   const run = async (walk: Walk): Promise<void> => {
     let anchor = '';
-    for (;;) {
+    while (!options.signal?.aborted) {
       const read = await readPruneBatch(redis, keys, walk.index, anchor, batch, walk.order, walk.maxScore);
       if (read.lost) return;
       const picked: PrunePick[] = [];
@@ -152,6 +154,7 @@ export async function pruneJobs(redis: Redis, keys: KinglyKeys, options: PruneOp
 
   if (options.keepLast !== undefined) {
     for await (const nameIndex of scanNameIndexes(redis, keys)) {
+      if (options.signal?.aborted) break;
       let seen = 0;
       await run({
         index: nameIndex,
