@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { GroupAdmission } from './group-admission.js';
+import { acquireAgentSlot, agentCap, releaseAgentSlot } from './agent/agent-slots.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
 import { runJob, type RunContext } from './run-job.js';
@@ -22,6 +23,8 @@ export interface KinglyWorker {
   close(): Promise<void>;
 }
 
+/** How soon a job held back by the agent cap is looked at again. */
+const GROUP_RETRY_MS = 300;
 /** How soon a job taken while this worker cannot heartbeat is looked at again (by any worker). */
 const UNHEALTHY_RETRY_MS = 1000;
 
@@ -89,11 +92,19 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       const capped = typeof group === 'string' && group !== '' && typeof groupConcurrency === 'number' && Number.isInteger(groupConcurrency) && groupConcurrency >= 1;
       // The group is at its cap: the job waits in the group's line, parked without a worker slot.
       if (capped && !(await admission.enter(job, token, group, groupConcurrency))) throw new DelayedError();
+      // Agent jobs: at most agent.maxConcurrent run at once over all workers (agents.maxConcurrent).
+      const agentLimit = agentCap(job.data);
+      if (agentLimit !== undefined && !(await acquireAgentSlot(redis, keys, job.id!, agentLimit))) {
+        if (capped) await admission.leave(group, job.id!, groupConcurrency);
+        await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
+        throw new DelayedError();
+      }
       let result;
       try {
         result = await runJob(ctx, job);
       } finally {
         if (capped) await admission.leave(group, job.id!, groupConcurrency);
+        if (agentLimit !== undefined) await releaseAgentSlot(redis, keys, job.id!);
       }
       // Plain BullMQ listeners read the outcome from these two (parseOutcome, docs/protocol.md).
       const report = outcomeReport(result.record, result.retry);

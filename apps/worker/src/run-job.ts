@@ -10,6 +10,7 @@ import { allocatePort, releasePort } from './ports.js';
 import { restartDelay, HEALTHY_RUN_MS } from './restart-policy.js';
 import { startProcess } from './run-process.js';
 import { RunningJob } from './running-job.js';
+import { AgentTap } from './agent/agent-tap.js';
 import { SpawnError } from './spawn.js';
 import { needsWorkspace, prepareWorkspace } from './workspace.js';
 import { applyOutcome, recordFinished, recordPreparing, recordRestarted, recordRetrying, recordStarted } from './job-records.js';
@@ -62,17 +63,22 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
     workerId: ctx.options.workerId,
     attempt,
     startedAt: new Date().toISOString(),
+    // The agent's state is written by its reader while it runs, then by the finish: not by the started record.
+    agent: null,
   };
   if (attempt > 1) publisher.push('system', `[kingly] attempt ${attempt} of ${base.attempts}`);
 
   let outcome: Outcome;
   let record = base;
+  let agentTap: AgentTap | undefined;
   if (!parsed.success) {
     outcome = { state: 'spawn-failed', reason: `invalid job spec: ${parsed.error.issues[0] ? describeSpecIssue(parsed.error.issues[0]) : 'unknown'}` };
   } else if (conflict) {
     outcome = { state: 'spawn-failed', reason: `invalid job spec: ${conflict.field}: ${conflict.message}` };
   } else {
     const running = new RunningJob({ id, job, limits: data.limits ?? {}, log: (line) => publisher.push('system', line) });
+    // An agent job's stdout is also read into its state; over its budget, it is stopped.
+    agentTap = data.agent ? startAgentTap(ctx, id, data.agent, running, publisher) : undefined;
     ctx.running.set(id, running);
     const timeoutMs = data.limits?.timeoutMs;
     const timeout =
@@ -124,6 +130,13 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
     }
   }
   if (outcome.state === 'spawn-failed') publisher.push('system', `[kingly] could not start: ${outcome.reason}`);
+  // The agent's last state rides on the finish transition (and its finished event).
+  if (data.agent) record = { ...record, agent: recordFromData(id, job.queueName, data, 'running').agent };
+  if (agentTap) {
+    await agentTap.close();
+    record = { ...record, agent: agentTap.state };
+    if (agentTap.unparsed > 0) publisher.push('system', `[kingly] ${agentTap.unparsed} line(s) of the agent's output were not JSON (left in the log as they are)`);
+  }
   const final = applyOutcome(record, outcome, Date.now());
   const retry = RETRYABLE.has(outcome.state) && attempt < final.attempts;
   // Nothing before the terminal write may keep it from happening: a step that fails is logged and
@@ -148,6 +161,20 @@ export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunRes
   if (retrying) await recordRetrying(ctx.redis, ctx.keys, final, retrying);
   else await recordFinished(ctx.redis, ctx.keys, final, (line) => ctx.options.log(`kingly worker: job ${id}: ${line}`), ctx.options.retention.maxAgeMs);
   return { record: final, retry };
+}
+
+/** Reads an agent job's output into its state (record) and stops the job once it passes its budget. */
+function startAgentTap(ctx: RunContext, id: string, spec: NonNullable<JobData['agent']>, running: RunningJob, publisher: LogPublisher): AgentTap {
+  const tap = new AgentTap({
+    id,
+    spec,
+    redis: ctx.redis,
+    keys: ctx.keys,
+    onOverBudget: (reason) => void running.stop({ state: 'cancelled', signal: 'SIGTERM', reason }),
+    log: (line) => publisher.push('system', line),
+  });
+  running.onStdout = (chunk) => tap.push(chunk);
+  return tap;
 }
 
 /** Longest command kept on the record of a spec the schema refused, in characters. */

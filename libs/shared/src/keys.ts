@@ -38,6 +38,10 @@ export interface KinglyKeys {
   ports(host: string): string;
   /** Hash of counters over every job (`logLines`: lines written to job logs). */
   readonly stats: string;
+  /** Set of the agent jobs holding one of the `agent.maxConcurrent` run slots (over all workers). */
+  readonly agentSlots: string;
+  /** Hash stream-set name → JSON: the stream sets of `kingly parallel` (base, repo, streams). */
+  readonly parallelSets: string;
   /** Pub/sub channel a worker listens on for control messages (kill). */
   control(workerId: string): string;
   /** String: the protocol version (PROTOCOL_VERSION) of the last worker that started; no TTL. */
@@ -94,6 +98,8 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     groupWaiting: (group) => `${prefix}:group-waiting:${group}`,
     ports: (host) => `${prefix}:ports:${host}`,
     stats: `${prefix}:stats`,
+    agentSlots: `${prefix}:agent-slots`,
+    parallelSets: `${prefix}:parallel-sets`,
     control: (workerId) => `${prefix}:control:${workerId}`,
     protocol: `${prefix}:protocol`,
     jobsIndex: `${prefix}:jobs`,
