@@ -71,10 +71,14 @@ describe('workers, status, metrics, health and docs', () => {
     expect(metric(text, 'kingly_running_jobs')).toBe(1);
     expect(metric(text, 'kingly_jobs', { state: 'queued' })).toBe(2);
     expect(metric(text, 'kingly_jobs', { state: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(metric(text, 'kingly_running_job_cpu_percent', { job_id: id, queue: 'commands' })).toBeGreaterThan(0);
-    expect(metric(text, 'kingly_running_job_rss_bytes', { job_id: id })).toBeGreaterThan(1024 * 1024);
-    expect(metric(text, 'kingly_running_job_processes', { job_id: id })).toBeGreaterThanOrEqual(1);
-    expect(metric(text, 'kingly_running_job_log_lines_written', { job_id: id })).toBeGreaterThanOrEqual(1);
+    // By queue and by worker, never by job.
+    expect(metric(text, 'kingly_queue_running_jobs', { queue: 'commands' })).toBe(1);
+    expect(metric(text, 'kingly_queue_running_cpu_percent', { queue: 'commands' })).toBeGreaterThan(0);
+    expect(metric(text, 'kingly_queue_running_rss_bytes', { queue: 'commands' })).toBeGreaterThan(1024 * 1024);
+    expect(metric(text, 'kingly_worker_up', { worker: worker.id })).toBe(1);
+    expect(metric(text, 'kingly_worker_running_jobs', { worker: worker.id })).toBe(1);
+    expect(metric(text, 'kingly_worker_concurrency', { worker: worker.id })).toBe(2);
+    expect(text).not.toContain(id);
     expect(metric(text, 'kingly_running_cpu_percent')).toBeGreaterThan(0);
     expect(metric(text, 'kingly_running_rss_bytes')).toBeGreaterThan(1024 * 1024);
     expect(metric(text, 'kingly_queue_depth', { queue: 'unserved' })).toBe(2);
@@ -88,7 +92,9 @@ describe('workers, status, metrics, health and docs', () => {
     await waitForState(h.client, id, ['cancelled']);
     const after = (await h.call('/metrics')).body;
     expect(metric(after, 'kingly_running_jobs')).toBe(0);
-    expect(metric(after, 'kingly_running_job_cpu_percent', { job_id: id })).toBeUndefined();
+    expect(metric(after, 'kingly_queue_running_jobs', { queue: 'commands' })).toBe(0);
+    expect(metric(after, 'kingly_jobs_finished_total', { queue: 'commands', state: 'cancelled' })).toBe(1);
+    expect(metric(after, 'kingly_job_duration_seconds_count', { queue: 'commands', state: 'cancelled' })).toBe(1);
     expect(metric(after, 'kingly_jobs', { state: 'cancelled' })).toBe(1);
     // The cancel wrote a system line to the job's log: the total grew.
     expect(metric(after, 'kingly_log_lines_written_total')).toBeGreaterThan(linesBefore);
@@ -103,6 +109,7 @@ describe('workers, status, metrics, health and docs', () => {
       '/api/jobs',
       '/api/jobs/{id}',
       '/api/jobs/{id}/logs',
+      '/api/jobs/{id}/samples',
       '/api/status',
       '/api/workers',
       '/healthz',

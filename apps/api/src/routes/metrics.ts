@@ -12,8 +12,11 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ApiContext): vo
       schema: {
         summary: 'Prometheus metrics',
         description:
-          'kingly_jobs{state}, kingly_running_jobs, kingly_running_job_cpu_percent / _rss_bytes / _processes / _log_lines_written ' +
-          '{job_id,queue}, kingly_running_cpu_percent, kingly_running_rss_bytes, kingly_queue_depth{queue}, kingly_workers{state}, ' +
+          'No series names a job. kingly_jobs{state}, kingly_running_jobs, kingly_running_cpu_percent, kingly_running_rss_bytes, ' +
+          'kingly_queue_depth{queue}, kingly_queue_running_jobs / _cpu_percent / _rss_bytes{queue}, kingly_workers{state}, ' +
+          'kingly_worker_up / _running_jobs / _concurrency{worker,host,queue}, kingly_worker_jobs_finished_total{worker}, ' +
+          'kingly_jobs_finished_total{queue,state}, histograms kingly_job_duration_seconds and kingly_job_peak_rss_bytes {queue,state}, ' +
+          'kingly_log_lines_written_total, ' +
           'kingly_webhook_deliveries_total{webhook,result}, kingly_webhook_consecutive_failures{webhook}, ' +
           'and the API process (kingly_api_*).',
         tags: ['metrics'],
