@@ -32,6 +32,7 @@ const STATUS_BY_CODE: Record<ErrorCode | ApiErrorCode, number> = {
   [ErrorCodes.UNAUTHORIZED]: 401,
   [ErrorCodes.JOB_NOT_FOUND]: 404,
   [ErrorCodes.CONFLICT]: 409,
+  [ErrorCodes.AMBIGUOUS_JOB]: 409,
   [ErrorCodes.WORKER_GONE]: 409,
   [ErrorCodes.REDIS_UNREACHABLE]: 503,
   [ErrorCodes.REDIS_NOT_INSTALLED]: 503,

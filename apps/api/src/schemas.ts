@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JOB_STATES, jobRecordSchema, jobSpecSchema } from '@kingly/cmd';
+import { JOB_ID_PATTERN, JOB_STATES, jobRecordSchema, jobSpecSchema } from '@kingly/cmd';
 
 // JSON Schemas of the routes, for validation and for the OpenAPI document at /docs. The job spec
 // and record come from the zod schemas of @kingly/cmd, so the API and the client cannot drift.
@@ -24,7 +24,7 @@ export const jobStateJson = { type: 'string', enum: [...JOB_STATES] } as const;
 export const jobIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$', description: 'Job id (unique across queues)' } },
+  properties: { id: { type: 'string', pattern: JOB_ID_PATTERN, description: 'Job id, unique across queues (`<queue>:<id>` for a job added by plain BullMQ)' } },
 } as const;
 
 export const logEntryJson = {

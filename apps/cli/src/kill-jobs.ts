@@ -17,12 +17,12 @@ export interface KillTargets {
  * Each word is a job id or a name; a name means its newest job that has not ended (else its newest,
  * which is then left alone as already ended). A word that names nothing does not stop the others.
  */
-export async function resolveKillTargets(client: KinglyClient, words: readonly string[]): Promise<KillTargets> {
+export async function resolveKillTargets(client: KinglyClient, words: readonly string[], queue?: string): Promise<KillTargets> {
   const ids = new Set<string>();
   const unknown: KillOutcome[] = [];
   for (const word of new Set(words)) {
     try {
-      ids.add((await resolveJob(client, word, { prefer: 'live' })).id);
+      ids.add((await resolveJob(client, word, { prefer: 'live', queue })).id);
     } catch (cause) {
       unknown.push(failed(word, cause));
     }

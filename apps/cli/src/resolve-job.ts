@@ -9,6 +9,11 @@ export interface ResolveJobOptions {
    * `newest`: the newest job with the name, whatever its state. @default 'newest'
    */
   readonly prefer?: 'newest' | 'live';
+  /**
+   * Only a job on this queue (`--queue`): a plain BullMQ id is unique only per queue, so a bare id
+   * on two queues needs it (else E_AMBIGUOUS_JOB, listing both). @default undefined (any queue)
+   */
+  readonly queue?: string;
 }
 
 /**
@@ -17,22 +22,24 @@ export interface ResolveJobOptions {
  * Neither is an E_JOB_NOT_FOUND that names both.
  */
 export async function resolveJob(client: KinglyClient, text: string, options: ResolveJobOptions = {}): Promise<JobRecord> {
-  const byId = await client.findJob(text);
+  const { queue } = options;
+  const byId = await client.findJob(text, { queue });
   if (byId) return byId;
-  const byName = await newestNamed(client, text, options.prefer ?? 'newest');
+  const byName = await newestNamed(client, text, options.prefer ?? 'newest', queue);
   if (byName) return byName;
   const { ErrorCodes, KinglyError } = await import('@kingly/cmd');
-  throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id or name '${text}'`, { hint: "list jobs with 'kingly jobs'" });
+  const where = queue === undefined ? '' : ` on queue '${queue}'`;
+  throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id or name '${text}'${where}`, { hint: "list jobs with 'kingly jobs'" });
 }
 
 // A name is found through the JobStore's name index (listJobs reads the smallest index among its
 // filters): the newest job with that name is the index's first entry.
-async function newestNamed(client: KinglyClient, name: string, prefer: 'newest' | 'live'): Promise<JobRecord | undefined> {
+async function newestNamed(client: KinglyClient, name: string, prefer: 'newest' | 'live', queue: string | undefined): Promise<JobRecord | undefined> {
   if (prefer === 'live') {
-    const live = await liveJobs(client, { name });
+    const live = (await liveJobs(client, { name })).filter((r) => queue === undefined || r.queue === queue);
     if (live.length > 0) return live.reduce((newest, r) => (isNewer(r, newest) ? r : newest));
   }
-  const [newest] = await client.listJobs({ name, limit: 1 });
+  const [newest] = await client.listJobs({ name, queue, limit: 1 });
   return newest;
 }
 

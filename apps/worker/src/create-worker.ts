@@ -38,7 +38,8 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     connectRedis(options.redisUrl, { maxRetriesPerRequest: null }),
   ]);
   // Programs that read kingly's keys without @kingly/cmd check it (docs/protocol.md); no TTL.
-  await redis.set(keys.protocol, String(PROTOCOL_VERSION));
+  // The queue it serves is known from now on, so a bare plain-BullMQ id is looked for there too.
+  await redis.multi().set(keys.protocol, String(PROTOCOL_VERSION)).sadd(keys.queues, options.queue).exec();
   const running = new Map<string, RunningJob>();
   const cookies = new CookieCache();
   const client = new KinglyClient({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue });

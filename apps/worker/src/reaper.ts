@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { finishWorkerLost, markLostRetry, recordFromHash, type JobData, type KinglyKeys } from '@kingly/cmd';
+import { bullJobIdOf, finishWorkerLost, markLostRetry, recordFromHash, type JobData, type KinglyKeys } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
 import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
@@ -121,7 +121,7 @@ export class Reaper {
     for (const id of ids) {
       const queueName = await redis.hget(keys.job(id), 'queue');
       const queue = queueName ? this.#queue(queueName) : undefined;
-      const job = queue ? await queue.getJob(id) : undefined;
+      const job = queue ? await queue.getJob(bullJobIdOf(id)) : undefined;
       const state = job ? await job.getState() : 'unknown';
       if (state === 'active') continue;
       if (job && state === 'failed') await job.retry('failed');

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  describeRetryWait, describeSpecIssue, formatDuration, jobSpecSchema, recordFromData, retryConflict, retryPolicyOf, safeText,
+  describeRetryWait, describeSpecIssue, formatDuration, jobSpecSchema, recordFromData, recordIdFor, retryConflict, retryPolicyOf, safeText,
   type JobData, type JobRecord, type KinglyClient, type KinglyKeys, type Outcome,
 } from '@kingly/cmd';
 import type { CookieCache } from './job-processes.js';
@@ -42,7 +42,8 @@ const RETRYABLE = new Set<Outcome['state']>(['failed', 'timed-out', 'memory-limi
 
 /** Runs one job from start to its recorded outcome. Never throws for the command's own failures. */
 export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunResult> {
-  const id = job.id!;
+  // A plain BullMQ job's id is unique only on its queue: its record may be keyed `<queue>:<id>`.
+  const id = await recordIdFor(ctx.redis, ctx.keys, job.queueName, job.id!);
   const attempt = job.attemptsMade + 1;
   const publisher = new LogPublisher(ctx.logsRedis, ctx.keys.logs(id), ctx.keys.stats, { maxLines: ctx.options.maxLogLines, maxBytes: ctx.options.maxLogBytes });
   // Plain BullMQ data may be anything: a spec the schema refuses still gets a record, built from

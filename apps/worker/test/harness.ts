@@ -43,6 +43,9 @@ export function createHarness(label: string): Harness {
   };
 }
 
+/** kingly's id of a job added by plain BullMQ: qualified by its queue (docs/protocol.md, Names). */
+export const plainId = (job: { readonly id?: string; readonly queueName: string }): string => `${job.queueName}:${job.id!}`;
+
 /** All log lines of a finished job, as "stream:line". */
 export async function logLines(client: KinglyClient, id: string): Promise<string[]> {
   const lines: string[] = [];

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { KinglyClient, type JobRecord } from '@kingly/cmd';
 import { pidsWithEnv, startRedisServer, uniqueName, waitFor, type TestRedis } from '@kingly/testing';
 import { createWorker } from '../src/create-worker.js';
-import { createHarness, exited, logLines, spawnWorkerProcess, type Harness } from './harness.js';
+import { createHarness, exited, logLines, plainId, spawnWorkerProcess, type Harness } from './harness.js';
 
 /** Reads the whole log with `follow` on: it returns only once the end-of-log entry is there. */
 async function followToEnd(client: KinglyClient, id: string): Promise<string[]> {
@@ -46,13 +46,13 @@ describe('hostile job specs', () => {
     const queue = new Queue(h.client.queueName, { connection: await h.client.redis(), prefix: h.prefix });
     try {
       const job = await queue.add('plain', { command: 'echo hi', name: 'bad\ud800name', createdAt: Date.now() });
-      const record = await h.client.waitForJob(job.id!, { timeoutMs: 15_000 });
+      const record = await h.client.waitForJob(plainId(job), { timeoutMs: 15_000 });
       expect(record.state).toBe('spawn-failed');
       expect(record.reason).toMatch(/^invalid job spec: name: is not well-formed text/);
-      const lines = await followToEnd(h.client, job.id!);
+      const lines = await followToEnd(h.client, plainId(job));
       expect(lines.join('\n')).toMatch(/could not start: invalid job spec: name/);
-      expect(await finishedEvents(h.client, job.id!)).toBe(1);
-      expect((await h.client.getJob(job.id!)).state).toBe('spawn-failed');
+      expect(await finishedEvents(h.client, plainId(job))).toBe(1);
+      expect((await h.client.getJob(plainId(job))).state).toBe('spawn-failed');
     } finally {
       await queue.close();
     }
@@ -62,10 +62,10 @@ describe('hostile job specs', () => {
     const queue = new Queue(h.client.queueName, { connection: await h.client.redis(), prefix: h.prefix });
     try {
       const job = await queue.add('plain', { command: 'echo \udfff', createdAt: Date.now() });
-      const record = await h.client.waitForJob(job.id!, { timeoutMs: 15_000 });
+      const record = await h.client.waitForJob(plainId(job), { timeoutMs: 15_000 });
       expect(record).toMatchObject({ state: 'spawn-failed', reason: expect.stringMatching(/^invalid job spec: command: is not well-formed/) });
-      await followToEnd(h.client, job.id!);
-      expect((await h.client.getJob(job.id!)).command).toBe('echo \ufffd');
+      await followToEnd(h.client, plainId(job));
+      expect((await h.client.getJob(plainId(job))).command).toBe('echo \ufffd');
     } finally {
       await queue.close();
     }
@@ -79,11 +79,11 @@ describe('hostile job specs', () => {
     const queue = new Queue(h.client.queueName, { connection: await h.client.redis(), prefix: h.prefix });
     try {
       const job = await queue.add('plain', data);
-      const record = await h.client.waitForJob(job.id!, { timeoutMs: 15_000 });
+      const record = await h.client.waitForJob(plainId(job), { timeoutMs: 15_000 });
       expect(record).toMatchObject({ state, reason: reason ? expect.stringMatching(reason) : null });
       // A createdAt that is not a time gives way to BullMQ's timestamp.
       if (typeof (data as { createdAt?: unknown } | null)?.createdAt !== 'number') expect(Date.parse(record.createdAt!)).toBe(job.timestamp);
-      await followToEnd(h.client, job.id!);
+      await followToEnd(h.client, plainId(job));
     } finally {
       await queue.close();
     }

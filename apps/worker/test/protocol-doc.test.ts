@@ -126,13 +126,15 @@ describe('docs/protocol.md', () => {
     const lines = (log: Array<Record<string, string>>): string[] => log.map((e) => (e.end !== undefined ? `end:${e.end}` : `${e.s}:${e.l}`));
 
     it('states the protocol version a worker wrote', async () => {
-      expect(await redis.get(key('<prefix>:protocol', { prefix: h.prefix }))).toBe('2');
-      expect(DOC).toContain('**Protocol version: 2**');
+      expect(await redis.get(key('<prefix>:protocol', { prefix: h.prefix }))).toBe('3');
+      expect(DOC).toContain('**Protocol version: 3**');
     });
 
     it('a command that succeeds: record, log (stdout, stderr, end) and events (started, finished)', async () => {
       const job = await queue.add('ok', { command: 'echo out; echo err >&2', name: 'proto-ok' });
-      const { record, log, events } = await finished(job.id!);
+      // A plain BullMQ job's kingly id is qualified by its queue (Keys: `<id>`).
+      const id = `commands:${job.id!}`;
+      const { record, log, events } = await finished(id);
       expect(record).toMatchObject({ state: 'succeeded', exitCode: '0', queue: 'commands', name: 'proto-ok', command: 'echo out; echo err >&2', attempt: '1', attempts: '1' });
       expect(Number(record.finishedAt)).toBeGreaterThanOrEqual(Number(record.startedAt));
       expect(Number(record.createdAt)).toBe(job.timestamp);
@@ -143,8 +145,8 @@ describe('docs/protocol.md', () => {
       // A plain add writes no `queued` event (Known limits).
       expect(events.map((e) => e.type)).toEqual(['started', 'finished']);
       const end = events.at(-1)!;
-      expect(end).toMatchObject({ type: 'finished', job: job.id, queue: 'commands', name: 'proto-ok', state: 'succeeded', exit: '0' });
-      expect(JSON.parse(end.record!)).toMatchObject({ id: job.id, state: 'succeeded', exitCode: 0 });
+      expect(end).toMatchObject({ type: 'finished', job: id, queue: 'commands', name: 'proto-ok', state: 'succeeded', exit: '0' });
+      expect(JSON.parse(end.record!)).toMatchObject({ id, state: 'succeeded', exitCode: 0 });
       expect(await (await queue.getJob(job.id!))!.getState()).toBe('completed');
       expect((await queue.getJob(job.id!))!.returnvalue).toMatchObject({ kingly: 1, state: 'succeeded', exitCode: 0, signal: null, reason: null });
     });
@@ -155,7 +157,7 @@ describe('docs/protocol.md', () => {
         { command: 'echo try; exit 3', attempts: 2, backoff: { type: 'fixed', delayMs: 10 } },
         { attempts: 2, backoff: { type: 'fixed', delay: 10 } },
       );
-      const { record, log, events } = await finished(job.id!);
+      const { record, log, events } = await finished(`commands:${job.id!}`);
       expect(record).toMatchObject({ state: 'failed', exitCode: '3', attempt: '2', attempts: '2' });
       expect(lines(log)).toEqual(['o:try', 's:[kingly] attempt 1 of 2 exited with code 3; retrying in 10ms', 's:[kingly] attempt 2 of 2', 'o:try', 'end:1']);
       expect(events.map((e) => `${e.type}:${e.state}`)).toEqual(['started:running', 'started:running', 'finished:failed']);
@@ -165,7 +167,7 @@ describe('docs/protocol.md', () => {
 
     it('data.attempts without opts.attempts ends spawn-failed naming the field', async () => {
       const job = await queue.add('conflict', { command: 'true', attempts: 2 });
-      const { record, log, events } = await finished(job.id!);
+      const { record, log, events } = await finished(`commands:${job.id!}`);
       expect(record.state).toBe('spawn-failed');
       expect(record.reason).toMatch(/^invalid job spec: attempts: .*opts: \{ attempts: 2 \}/);
       expect(lines(log)).toEqual([`s:[kingly] could not start: ${record.reason}`, 'end:1']);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { JobRecord } from '@kingly/cmd';
-import { createHarness, logLines, type Harness } from './harness.js';
+import { createHarness, logLines, plainId, type Harness } from './harness.js';
 
 /** The ms timestamps of a job's events of one type, oldest first (stream ids start with the ms time). */
 async function eventTimes(h: Harness, id: string, type: string): Promise<number[]> {
@@ -28,7 +28,7 @@ describe('one retry policy: BullMQ’s opts.attempts and opts.backoff, whichever
     await h.close();
   });
 
-  const addPlain = async (data: object, opts?: JobsOptions): Promise<string> => (await queue.add('plain', { createdAt: Date.now(), ...data }, opts)).id!;
+  const addPlain = async (data: object, opts?: JobsOptions): Promise<string> => plainId(await queue.add('plain', { createdAt: Date.now(), ...data }, opts));
 
   /** A failing command's three attempts, spaced by the backoff, one finished event. */
   async function expectRetried(id: string, attempts: number, backoffMs: number): Promise<JobRecord> {

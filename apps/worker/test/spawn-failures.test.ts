@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { isAlive, tempDir, waitFor } from '@kingly/testing';
-import { createHarness, logLines, type Harness } from './harness.js';
+import { createHarness, logLines, plainId, type Harness } from './harness.js';
 
 const MIB = 'x'.repeat(1 << 20);
 
@@ -27,7 +27,7 @@ describe('a job the kernel will not start', () => {
     // Several, so that on a worker that spawns through helper processes one runs beside each.
     const long = await Promise.all(
       Array.from({ length: 3 }, async (_, i) =>
-        (await queue.add('long', { command: `while [ ! -e '${release}' ]; do sleep 0.05; done; echo finished ${i}`, createdAt: Date.now() })).id!,
+        plainId(await queue.add('long', { command: `while [ ! -e '${release}' ]; do sleep 0.05; done; echo finished ${i}`, createdAt: Date.now() })),
       ),
     );
     await waitFor(async () => (await Promise.all(long.map((id) => h.client.getJob(id)))).every((r) => r.state === 'running' && r.pid), {
@@ -39,7 +39,7 @@ describe('a job the kernel will not start', () => {
       ['1 MiB argument', { argv: ['echo', MIB] }, /argv\[1\].*(too long|E2BIG|131071)/],
       ['1 MiB command', { command: `echo ${MIB}` }, /command.*(too long|E2BIG|131071)/],
     ];
-    const ids = await Promise.all(bad.map(async ([name, data]) => (await queue.add(name, { ...data, createdAt: Date.now() })).id!));
+    const ids = await Promise.all(bad.map(async ([name, data]) => plainId(await queue.add(name, { ...data, createdAt: Date.now() }))));
     for (const [i, [what, , reason]] of bad.entries()) {
       const record = await h.client.waitForJob(ids[i]!, { timeoutMs: 15_000 });
       expect(record.state, what).toBe('spawn-failed');

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   UNAUTHORIZED: 'E_UNAUTHORIZED',
   /** The client was closed while a wait or follower was still pending. */
   CLIENT_CLOSED: 'E_CLIENT_CLOSED',
+  /** A bare id names plain BullMQ jobs on more than one queue: say which with `queue`. */
+  AMBIGUOUS_JOB: 'E_AMBIGUOUS_JOB',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

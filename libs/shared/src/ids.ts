@@ -28,6 +28,21 @@ export function newJobId(now: number = Date.now()): string {
   return `${now.toString(36)}${counter.toString(36).padStart(3, '0')}${random}`;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * A job id: kingly's own (newJobId), a BullMQ id given by `jobId`, or a qualified id. Queue names
+ * have no ':' (validateQueueName), so the part before the first ':' is always the queue.
+ */
+export const JOB_ID_PATTERN = '^(?:[A-Za-z0-9_.-]{1,100}:)?[A-Za-z0-9_.-]{1,128}$';
+const ID_REGEXP = new RegExp(JOB_ID_PATTERN);
 
-export const isValidJobId = (id: string): boolean => ID_PATTERN.test(id);
+export const isValidJobId = (id: string): boolean => ID_REGEXP.test(id);
+
+/**
+ * The id kingly keys a job added by plain BullMQ under: BullMQ's ids are unique only per queue
+ * ("1", "2", or a `jobId`), so two queues' job "7" become `a:7` and `b:7`. Jobs kingly's client
+ * adds keep their own ids (unique everywhere). The worker decides which applies: store/record-id.ts.
+ */
+export const qualifiedJobId = (queue: string, bullId: string): string => `${queue}:${bullId}`;
+
+/** BullMQ's id of the job that a kingly id names: the part after the queue of a qualified id. */
+export const bullJobIdOf = (id: string): string => id.slice(id.indexOf(':') + 1);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { withClient } from '../context.js';
 import { ExitRequest, reportError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { addGlobalOptions } from '../options.js';
+import { addGlobalOptions, queueName } from '../options.js';
 import { printJson, write } from '../output/write.js';
 
 interface KillOptions {
@@ -13,6 +13,7 @@ interface KillOptions {
   readonly name?: string;
   readonly group?: string;
   readonly json?: boolean;
+  readonly queue?: string;
 }
 
 export function killCommand(): Command {
@@ -33,6 +34,7 @@ export function killCommand(): Command {
     .option('--state <state>', 'with --all or --group: only queued or only running jobs')
     .option('--name <name>', 'with --all or --group: only jobs with this name')
     .option('--group <id>', 'every job of this group that has not ended')
+    .option('--queue <queue>', 'the queue of the jobs named: a plain BullMQ id found on several queues needs it', queueName)
     .option('--json', 'print [{"id", "action", "record"} or {"id", "error"}]')
     .addHelpText(
       'after',
@@ -68,7 +70,7 @@ Examples:
       const state = options.state as 'queued' | 'running' | undefined;
       const { ids: targets, unknown } = selecting
         ? { ids: (await liveJobs(client, { state, name: options.name, group: options.group })).map((r) => r.id), unknown: [] }
-        : await resolveKillTargets(client, ids);
+        : await resolveKillTargets(client, ids, options.queue);
       if (targets.length === 0 && unknown.length === 0) {
         if (options.json) await printJson([]);
         else await write(process.stderr, 'no job to kill (none that has not ended matches)\n');

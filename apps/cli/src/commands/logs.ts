@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { addGlobalOptions, integer } from '../options.js';
+import { addGlobalOptions, integer, queueName } from '../options.js';
 
 interface LogsOptions {
   readonly follow?: boolean;
   readonly tail?: number;
   readonly json?: boolean;
+  readonly queue?: string;
 }
 
 export function logsCommand(): Command {
@@ -18,6 +19,7 @@ export function logsCommand(): Command {
         'A name (kingly run --name) means the newest job with that name; an id wins over a name.',
     )
     .argument('<id|name>', 'job id or job name')
+    .option('--queue <queue>', 'the job\'s queue: a plain BullMQ id found on several queues needs it', queueName)
     .option('-f, --follow', 'keep printing until the job has finished')
     .option('--tail <n>', 'start with only the last N lines', integer(0))
     .option('--json', 'print one JSON object per line: {"id","stream","line","ts"}')
@@ -34,7 +36,7 @@ Examples:
   return command.action(async (id: string, options: LogsOptions, cmd: Command) => {
     await withClient(cmd, async (client) => {
       const { resolveJob } = await import('../resolve-job.js');
-      const { id: jobId } = await resolveJob(client, id); // an unknown id or name is an error, not an empty log
+      const { id: jobId } = await resolveJob(client, id, { queue: options.queue }); // an unknown id or name is an error, not an empty log
       const { printJobLog } = await import('../follow-job.js');
       if (!(await printJobLog(client, jobId, options))) throw new ExitRequest(ExitCode.INTERRUPTED);
     });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { withClient } from '../context.js';
-import { addGlobalOptions } from '../options.js';
+import { addGlobalOptions, queueName } from '../options.js';
 import { printJson, write } from '../output/write.js';
 
 export function showCommand(): Command {
@@ -12,6 +12,7 @@ export function showCommand(): Command {
         'A name (kingly run --name) means the newest job with that name; an id wins over a name.',
     )
     .argument('<id|name>', 'job id (as printed by kingly run) or job name')
+    .option('--queue <queue>', 'the job\'s queue: a plain BullMQ id found on several queues needs it', queueName)
     .option('--json', 'print the job record as JSON, with its resource history as `samples`')
     .addHelpText(
       'after',
@@ -23,10 +24,10 @@ Examples:
   $ kingly show tests               # the newest job named 'tests'`,
     );
   addGlobalOptions(command);
-  return command.action(async (id: string, options: { json?: boolean }, cmd: Command) => {
+  return command.action(async (id: string, options: { json?: boolean; queue?: string }, cmd: Command) => {
     await withClient(cmd, async (client) => {
       const { resolveJob } = await import('../resolve-job.js');
-      const record = await resolveJob(client, id);
+      const record = await resolveJob(client, id, { queue: options.queue });
       const samples = await client.getSamples(record.id);
       if (options.json) return printJson({ ...record, samples });
       const [{ jobDetails }, { sampleChart }] = await Promise.all([import('../output/format-job.js'), import('../output/sparkline.js')]);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { addGlobalOptions } from '../options.js';
+import { addGlobalOptions, queueName } from '../options.js';
 import { printJson, write } from '../output/write.js';
 import { groupJobIds } from '../select-jobs.js';
 
@@ -10,6 +10,7 @@ interface WaitCommandOptions {
   readonly timeout?: string;
   readonly group?: string;
   readonly json?: boolean;
+  readonly queue?: string;
 }
 
 export function waitCommand(): Command {
@@ -22,6 +23,7 @@ export function waitCommand(): Command {
         '--name) means the newest job with that name; an id wins over a name.',
     )
     .argument('[id|name...]', 'job ids or job names')
+    .option('--queue <queue>', 'the job\'s queue: a plain BullMQ id found on several queues needs it', queueName)
     .option('--group <id>', 'wait for every job of this group (as printed by kingly run --parallel)')
     .option('--timeout <duration>', 'give up after this long: 500ms, 30s, 10m, 2h')
     .option('--json', 'print the final job records as a JSON array')
@@ -46,7 +48,7 @@ Examples:
         const { resolveJob } = await import('../resolve-job.js');
         // Unknown ids and names fail before any waiting.
         const resolved: string[] = [];
-        for (const text of new Set(ids)) resolved.push((await resolveJob(client, text)).id);
+        for (const text of new Set(ids)) resolved.push((await resolveJob(client, text, { queue: options.queue })).id);
         unique = [...new Set(resolved)];
       } else {
         unique = await groupJobIds(client, options.group);

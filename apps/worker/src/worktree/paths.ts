@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
+import { isValidJobId } from '@kingly/cmd';
 
 // Where things live under KINGLY_HOME. Job worktrees: worktrees/<repo-id>/<job-id> with a
 // <job-id>.json beside each; mirrors of URL repositories: mirrors/<repo-id>.git (+ .lock).
@@ -20,8 +21,8 @@ export function repoIdFor(name: string, key: string): string {
   return `${readable}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
-/** Job ids become directory names: only ids kingly could have made. */
-export const isSafeJobId = (id: string): boolean => /^[A-Za-z0-9_.-]{1,128}$/.test(id) && !/^\.+$/.test(id);
+/** Job ids become directory names: only ids kingly could have made (`<queue>:<id>` included), never `.` or `..`. */
+export const isSafeJobId = (id: string): boolean => isValidJobId(id) && !id.split(':').some((part) => /^\.+$/.test(part));
 
 /** The lock of the repository whose common git directory is `gitDir` (a mirror under `home`, or a local one). */
 export const lockPathForGitDir = (home: string, gitDir: string): string =>

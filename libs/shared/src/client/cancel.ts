@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import { ErrorCodes, KinglyError } from '../errors.js';
+import { bullJobIdOf } from '../ids.js';
 import type { KillMessage } from '../control.js';
 import { finishJob } from '../store/finish.js';
 import { finishWorkerLost } from '../store/finish-worker-lost.js';
@@ -41,22 +42,26 @@ export function validateSignal(signal: string): string {
  * worker is told over its control channel to kill the whole tree. The request is also written on
  * the job, so a worker that is just taking the job honours it.
  */
-export async function cancelJob(ctx: ClientContext, id: string, options: CancelOptions = {}): Promise<CancelResult> {
+export async function cancelJob(ctx: ClientContext, given: string, options: CancelOptions = {}): Promise<CancelResult> {
   const signal = validateSignal(options.signal ?? 'SIGTERM');
   const graceMs = options.graceMs ?? 5000;
-  const record = await getJob(ctx, id);
+  const record = await getJob(ctx, given);
+  // The record's own id from here on (a bare plain-BullMQ id resolves to `<queue>:<id>`).
+  const id = record.id;
   if (isTerminalState(record.state)) return { record, action: 'already-ended' };
   const redis = await ctx.redis();
   await requestCancel(redis, ctx.keys, id, signal);
 
   if (record.state === 'queued') {
     const queue = await ctx.queue(record.queue);
-    const job = await queue.getJob(id);
+    // BullMQ's own id: a plain BullMQ job's record id is qualified by its queue (ids.ts).
+    const bullId = bullJobIdOf(id);
+    const job = await queue.getJob(bullId);
     // remove() refuses (returns 0) when a worker holds the job's lock: then it is running.
-    const removed = job ? (await queue.remove(id)) === 1 : false;
+    const removed = job ? (await queue.remove(bullId)) === 1 : false;
     if (removed) {
-      // The record carries the spec's fields (written at enqueue, or read from BullMQ's data for a
-      // plain job no worker took): the finish writes them with the outcome.
+      // The record carries the spec's fields (written at enqueue, or when a worker took a plain
+      // BullMQ job that is now waiting for a retry): the finish writes them with the outcome.
       const now = new Date().toISOString();
       const final: JobRecord = { ...record, state: 'cancelled', signal: null, reason: 'cancelled before it started', finishedAt: now, durationMs: 0 };
       await finishJob(redis, ctx.keys, final);

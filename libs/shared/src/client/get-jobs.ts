@@ -1,44 +1,56 @@
-import type { Job } from 'bullmq';
 import { ErrorCodes, jobNotFound, KinglyError } from '../errors.js';
 import { readIndex } from '../store/read-index.js';
-import { isValidJobId } from '../ids.js';
-import { recordFromData, recordFromHash } from '../record-hash.js';
+import { isValidJobId, qualifiedJobId } from '../ids.js';
+import { recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
-import type { JobData } from '../schemas/job-spec.js';
 import type { JobState } from '../job-states.js';
 import { compareText } from '../compare-text.js';
-import { stateFromBull } from './bull-state.js';
+import { validateQueueName } from './enqueue.js';
 import type { ClientContext } from './context.js';
 
-/** The record of one job whatever queue it is on, or undefined. */
-export async function findJob(ctx: ClientContext, id: string): Promise<JobRecord | undefined> {
+export interface FindJobOptions {
+  /**
+   * The queue the job is on: a plain BullMQ id (unique only per queue) found on several queues
+   * needs it. @default undefined (any queue; two candidates are E_AMBIGUOUS_JOB)
+   */
+  readonly queue?: string;
+}
+
+/**
+ * The record of one job, or undefined. `id` is kingly's id of the job (its own, or `<queue>:<id>`
+ * for a job added by plain BullMQ: ids.ts), or a plain BullMQ id without its queue, which is looked
+ * for on every known queue. Only the JobStore is read: a job added by plain BullMQ is known from
+ * when a worker takes it (docs/protocol.md, Reading a job).
+ */
+export async function findJob(ctx: ClientContext, id: string, options: FindJobOptions = {}): Promise<JobRecord | undefined> {
   if (!isValidJobId(id)) return undefined;
   const redis = await ctx.redis();
-  const hash = await redis.hgetall(ctx.keys.job(id));
-  if (hash.state) return recordFromHash(id, hash);
-  // Not started yet: ask BullMQ, on every queue that has had jobs.
-  for (const name of await ctx.knownQueues()) {
-    const queue = await ctx.queue(name);
-    const job = (await queue.getJob(id)) as Job<JobData> | undefined;
-    if (!job) continue;
-    const bullState = await job.getState();
-    // The worker writes the record before BullMQ moves the job: if it moved since we read the
-    // hash, the record is there now.
-    const fresh = bullState === 'completed' || bullState === 'failed' || bullState === 'active' ? await redis.hgetall(ctx.keys.job(id)) : undefined;
-    return recordFromBullJob(name, job, bullState, fresh);
+  const queues = options.queue !== undefined ? [validateQueueName(options.queue)] : await ctx.knownQueues();
+  // The id as given, and (a bare id) its qualified form on each queue: one round trip.
+  const ids = [id, ...(id.includes(':') ? [] : queues.map((queue) => qualifiedJobId(queue, id)))];
+  const pipeline = redis.pipeline();
+  for (const candidate of ids) pipeline.hgetall(ctx.keys.job(candidate));
+  const results = (await pipeline.exec()) ?? [];
+  const found: JobRecord[] = [];
+  results.forEach(([error, hash], i) => {
+    if (error) throw error;
+    const fields = hash as Record<string, string>;
+    if (!fields.state) return;
+    const record = recordFromHash(ids[i]!, fields);
+    if (options.queue === undefined || record.queue === options.queue) found.push(record);
+  });
+  if (found.length > 1) {
+    throw new KinglyError(ErrorCodes.AMBIGUOUS_JOB, `job id '${id}' is on ${found.length} queues: ${found.map((r) => `${r.queue} (${r.id})`).join(', ')}`, {
+      hint: `say which with --queue ${found[0]!.queue}, or use the full id ${found[0]!.id}`,
+    });
   }
-  return undefined;
+  return found[0];
 }
 
-export async function getJob(ctx: ClientContext, id: string): Promise<JobRecord> {
-  const record = await findJob(ctx, id);
+export async function getJob(ctx: ClientContext, id: string, options: FindJobOptions = {}): Promise<JobRecord> {
+  const record = await findJob(ctx, id, options);
   if (!record) throw jobNotFound(id);
   return record;
-}
-
-export function recordFromBullJob(queue: string, job: Job<JobData>, bullState: string, hash?: Record<string, string>): JobRecord {
-  const base = recordFromData(job.id!, queue, { ...job.data, createdAt: job.data.createdAt ?? job.timestamp }, stateFromBull(bullState));
-  return hash && hash.state ? recordFromHash(job.id!, hash, base) : base;
 }
 
 export interface ListJobsOptions {
@@ -59,7 +71,7 @@ export interface ListJobsOptions {
 /**
  * Jobs newest first, read from the JobStore's indexes (store/read-index.ts): every job kingly's
  * client added, and every job a worker has taken. A job added by plain BullMQ that no worker has
- * taken yet has no record, so it is not listed (findJob still finds it by id).
+ * taken yet has no record, so it is not listed.
  */
 export async function listJobs(ctx: ClientContext, options: ListJobsOptions = {}): Promise<JobRecord[]> {
   const limit = options.limit ?? 50;

@@ -1,10 +1,10 @@
 import { ErrorCodes, KinglyError } from '../errors.js';
-import { isValidJobId } from '../ids.js';
 import { recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import { isTerminalState } from '../schemas/job-state.js';
 import type { ClientContext } from './context.js';
-import { getJob } from './get-jobs.js';
+import { findJob } from './get-jobs.js';
+import { untakenJobRecordId } from './untaken-job.js';
 
 export interface WaitOptions {
   /** Give up (E_TIMEOUT) after this many ms. @default undefined (wait as long as it takes) */
@@ -23,7 +23,10 @@ export interface WaitOptions {
 export async function waitForJobs(ctx: ClientContext, ids: readonly string[], options: WaitOptions = {}): Promise<JobRecord[]> {
   const done = new Map<string, JobRecord>();
   const pending = new Set(ids);
-  const finish = (id: string, record: JobRecord): void => {
+  // Record id → the id the caller gave, for bare plain-BullMQ ids keyed `<queue>:<id>` (ids.ts).
+  const aliases = new Map<string, string>();
+  const finish = (recordId: string, record: JobRecord): void => {
+    const id = aliases.get(recordId) ?? recordId;
     if (!pending.delete(id)) return;
     done.set(id, record);
     options.onEach?.(record);
@@ -33,18 +36,32 @@ export async function waitForJobs(ctx: ClientContext, ids: readonly string[], op
   const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   // Awaited only while jobs are pending; an error that comes before then is thrown there.
   finished.catch(noop);
-  const unsubscribe = await ctx.events().subscribe({
-    jobIds: [...pending],
-    onEvent: (event) => {
-      if (event.type === 'finished' && event.record) finish(event.jobId, event.record);
-    },
-    onError: (error) => settle.reject(error),
-  });
+  const subscribe = (jobIds: string[]): Promise<() => void> =>
+    ctx.events().subscribe({
+      jobIds,
+      onEvent: (event) => {
+        if (event.type === 'finished' && event.record) finish(event.jobId, event.record);
+      },
+      onError: (error) => settle.reject(error),
+    });
+  const unsubscribes = [await subscribe([...pending])];
   try {
-    for (const [id, record] of await endedNow(ctx, ids)) finish(id, record);
+    const { ended, unkeyed } = await endedNow(ctx, ids);
+    for (const [id, record] of ended) finish(id, record);
+    if (unkeyed.length > 0) {
+      // Ids with no record of their own: a plain BullMQ job's record is keyed `<queue>:<id>`, and
+      // one no worker took yet has none (untaken-job.ts); else E_JOB_NOT_FOUND, in `ids` order.
+      // Subscribed before they are read again, so an end in between is not missed.
+      for (const id of unkeyed) aliases.set((await findJob(ctx, id))?.id ?? (await untakenJobRecordId(ctx, id)), id);
+      unsubscribes.push(await subscribe([...aliases.keys()]));
+      for (const recordId of aliases.keys()) {
+        const record = await findJob(ctx, recordId);
+        if (record && isTerminalState(record.state)) finish(recordId, record);
+      }
+    }
     if (pending.size > 0) await untilFinished(finished, pending, options);
   } finally {
-    unsubscribe();
+    for (const unsubscribe of unsubscribes) unsubscribe();
   }
   return ids.map((id) => done.get(id)!);
 }
@@ -76,44 +93,23 @@ async function untilFinished(finished: Promise<void>, pending: ReadonlySet<strin
 }
 
 /**
- * The jobs that have ended already, in two pipelined round trips whatever the number of jobs (it
- * used to be four or five round trips per job, one job after the other). A job no worker has touched yet is looked up in
- * BullMQ: there and not finished means not ended; anything else (finished in BullMQ, not found)
- * goes through getJob as before, which throws E_JOB_NOT_FOUND for an unknown id, in `ids` order.
+ * The jobs that have ended already, in one pipelined round trip whatever the number of jobs, and
+ * the ids that have no record under their own key (a plain BullMQ job named by its bare id, or an
+ * unknown one): the caller resolves those.
  */
-async function endedNow(ctx: ClientContext, ids: readonly string[]): Promise<Map<string, JobRecord>> {
+async function endedNow(ctx: ClientContext, ids: readonly string[]): Promise<{ ended: Map<string, JobRecord>; unkeyed: string[] }> {
   const redis = await ctx.redis();
-  const first = redis.pipeline();
-  const valid = ids.filter(isValidJobId);
-  for (const id of valid) first.hgetall(ctx.keys.job(id));
-  const hashes = unwrap(await first.exec());
-  const records = new Map<string, JobRecord>();
-  valid.forEach((id, i) => {
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hgetall(ctx.keys.job(id));
+  const hashes = unwrap(await pipeline.exec());
+  const ended = new Map<string, JobRecord>();
+  const unkeyed: string[] = [];
+  ids.forEach((id, i) => {
     const hash = hashes[i] as Record<string, string>;
-    if (hash.state) records.set(id, recordFromHash(id, hash));
+    if (!hash.state) unkeyed.push(id);
+    else if (isTerminalState(hash.state as JobRecord['state'])) ended.set(id, recordFromHash(id, hash));
   });
-
-  // Not started (no record): still waiting or active in BullMQ, without finishedOn, is not ended.
-  const unstarted = valid.filter((id) => !records.has(id));
-  const queued = new Set<string>();
-  if (unstarted.length > 0) {
-    const queues = await Promise.all((await ctx.knownQueues()).map((name) => ctx.queue(name)));
-    const second = redis.pipeline();
-    for (const id of unstarted) for (const queue of queues) second.hmget(queue.toKey(id), 'timestamp', 'finishedOn');
-    const fields = unwrap(await second.exec()) as Array<Array<string | null>>;
-    unstarted.forEach((id, i) => {
-      const found = fields.slice(i * queues.length, (i + 1) * queues.length).find(([timestamp]) => timestamp !== null);
-      if (found && found[1] === null) queued.add(id);
-    });
-  }
-
-  const done = new Map<string, JobRecord>();
-  for (const id of ids) {
-    if (queued.has(id)) continue;
-    const record = records.get(id) ?? (await getJob(ctx, id));
-    if (isTerminalState(record.state)) done.set(id, record);
-  }
-  return done;
+  return { ended, unkeyed };
 }
 
 function unwrap(results: Array<[Error | null, unknown]> | null): unknown[] {

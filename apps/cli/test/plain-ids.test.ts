@@ -1,0 +1,59 @@
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KinglyClient } from '@kingly/cmd';
+import { waitFor } from '@kingly/testing';
+import { kingly, startWorkerProcess, workerForFile, type WorkerProcess } from './helpers.js';
+
+// Plain BullMQ ids are unique only per queue: show/logs/kill/wait take `--queue`, and a bare id
+// found on two queues is an error that lists both.
+const { env } = workerForFile('plain-ids', ['--queue', 'alpha']);
+
+describe('a plain BullMQ id on two queues, from the command line', () => {
+  let beta: WorkerProcess;
+  let client: KinglyClient;
+  const queues: Queue[] = [];
+  beforeAll(async () => {
+    beta = await startWorkerProcess(env, ['--queue', 'beta']);
+    client = new KinglyClient({ redisUrl: env.KINGLY_REDIS_URL!, prefix: env.KINGLY_PREFIX! });
+    const connection = await client.redis();
+    for (const [name, command] of [['alpha', 'echo alpha says hi'], ['beta', 'echo beta says hi; sleep 300']] as const) {
+      const queue = new Queue(name, { connection: connection.duplicate(), prefix: env.KINGLY_PREFIX! });
+      queues.push(queue);
+      await queue.add('plain', { command }, { jobId: 'job7' });
+    }
+    await client.waitForJob('alpha:job7', { timeoutMs: 20_000 });
+    await waitFor(async () => (await client.findJob('beta:job7'))?.state === 'running', { timeoutMs: 20_000, message: 'job7 on queue beta to run' });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(queues.map((q) => q.close()));
+    await client.close();
+    await beta.stop();
+  });
+
+  it('show job7 is ambiguous and lists both; --queue says which; the qualified id works alone', async () => {
+    const ambiguous = await kingly(['show', 'job7'], env);
+    expect(ambiguous.exitCode).toBe(1);
+    expect(ambiguous.stderr).toMatch(/job id 'job7' is on 2 queues: alpha \(alpha:job7\), beta \(beta:job7\)/);
+    expect(ambiguous.stderr).toMatch(/--queue alpha/);
+    const alpha = await kingly(['show', '--json', 'job7', '--queue', 'alpha'], env);
+    expect(alpha.exitCode, alpha.stderr).toBe(0);
+    expect(JSON.parse(alpha.stdout)).toMatchObject({ id: 'alpha:job7', queue: 'alpha', state: 'succeeded' });
+    const qualified = await kingly(['show', '--json', 'beta:job7'], env);
+    expect(JSON.parse(qualified.stdout)).toMatchObject({ id: 'beta:job7', queue: 'beta' });
+    const nowhere = await kingly(['show', 'job7', '--queue', 'gamma'], env);
+    expect(nowhere.exitCode).toBe(1);
+    expect(nowhere.stderr).toMatch(/no job with id or name 'job7' on queue 'gamma'/);
+  });
+
+  it('logs, wait and kill take --queue and act on that job only', async () => {
+    const logs = await kingly(['logs', 'job7', '--queue', 'alpha'], env);
+    expect(logs.exitCode, logs.stderr).toBe(0);
+    expect(logs.stdout).toBe('alpha says hi\n');
+    const waited = await kingly(['wait', '--queue', 'alpha', 'job7'], env);
+    expect(waited.exitCode, waited.stderr).toBe(0);
+    const killed = await kingly(['kill', '--json', '--grace', '1s', 'job7', '--queue', 'beta'], env);
+    expect(killed.exitCode, killed.stderr).toBe(0);
+    expect(JSON.parse(killed.stdout)).toMatchObject([{ id: 'beta:job7', action: 'killed', record: { state: 'cancelled' } }]);
+    expect((await client.getJob('alpha:job7')).state).toBe('succeeded');
+  });
+});
