@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newJobId } from '@kingly/cmd';
 import { tempDir, waitFor } from '@kingly/testing';
+import { readableProgress } from '../dist/board/progress.js';
 import { createApiHarness, fixturePath, waitForState, type ApiHarness } from './harness.js';
 
 describe('Bull Board at /board', () => {
@@ -27,6 +28,8 @@ describe('Bull Board at /board', () => {
     expect(html.statusCode).toBe(200);
     expect(html.body).toContain('<base href="/board/"');
     expect(html.body).toContain('<title>kingly</title>');
+    // Nothing the board loads is on another machine (its remote font link is dropped).
+    expect(html.body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
     await h.client.enqueue({ command: 'true' });
     await h.client.enqueue({ command: 'true' }, { queue: 'later' });
     const names = await waitFor(
@@ -40,7 +43,7 @@ describe('Bull Board at /board', () => {
     expect(names).toEqual(['commands', 'later']);
   });
 
-  it("a job's page shows its command (secrets hidden), its live process figures and the tail of its output", async () => {
+  it("a job's page shows its command (secrets hidden), its live process figures (readable) and the tail of its output", async () => {
     const { id } = await h.client.enqueue({
       command: `node ${fixturePath('gated.cjs')}`,
       name: 'burner',
@@ -50,8 +53,8 @@ describe('Bull Board at /board', () => {
     const job = await waitFor(
       async () => {
         const res = await h.call(`/board/api/queues/commands/${id}`);
-        const body = res.json().job as { progress?: { cpuPercent?: number } };
-        return (body.progress?.cpuPercent ?? 0) > 0 ? body : undefined;
+        const body = res.json().job as { progress?: Record<string, unknown> };
+        return parseFloat(String(body.progress?.CPU ?? 0)) > 0 ? body : undefined;
       },
       { timeoutMs: 15_000, message: 'the board to show the job with a CPU sample as its progress' },
     );
@@ -59,7 +62,13 @@ describe('Bull Board at /board', () => {
     expect(job).toMatchObject({
       name: `burner: node ${fixturePath('gated.cjs')}`,
       data: { command: `node ${fixturePath('gated.cjs')}`, env: { BURN: '<hidden>', GATE: '<hidden>', API_KEY: '<hidden>' } },
-      progress: { pid: record.pid },
+      progress: {
+        PID: record.pid,
+        CPU: expect.stringMatching(/^\d+\.\d %$/),
+        'memory (RSS)': expect.stringMatching(/^\d+(\.\d)?[KMG]$/),
+        'peak memory': expect.stringMatching(/^\d+(\.\d)?[KMG]$/),
+        processes: expect.any(Number),
+      },
     });
     expect(JSON.stringify(job)).not.toContain('hunter2-secret');
     // The first sample can be taken before the command's first line reaches the log (lines are
@@ -69,6 +78,18 @@ describe('Bull Board at /board', () => {
     });
     expect((await h.call({ method: 'DELETE', url: `/api/jobs/${id}?graceMs=500` })).statusCode).toBe(202);
     await waitForState(h.client, id, ['cancelled']);
+  });
+
+  it("formats kingly's progress only: a plain BullMQ job's own progress passes unchanged", () => {
+    expect(readableProgress({ pid: 7, cpuPercent: 12.34, rssBytes: 454340608, peakRssBytes: 512 * 1024 * 1024, processCount: 3, cpuSeconds: 70.55999999999992 })).toEqual({
+      PID: 7,
+      CPU: '12.3 %',
+      'memory (RSS)': '433M',
+      'peak memory': '512M',
+      processes: 3,
+      'CPU time': '1m10s',
+    });
+    for (const own of [42, 'half', null, { step: 2, of: 5 }, [1, 2]]) expect(readableProgress(own)).toEqual(own);
   });
 
   it('caps the Logs tab at the last lines and says where the rest is', async () => {

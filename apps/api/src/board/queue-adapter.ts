@@ -1,10 +1,12 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { Queue } from 'bullmq';
 import { redactRepo, type KinglyClient, type LogEntry } from '@kingly/cmd';
+import { readableProgress } from './progress.js';
 
 /**
  * Bull Board's view of one kingly queue. BullMQ's own job logs are unused by kingly, so the Logs
- * tab shows the tail of the job's kingly log stream instead; secrets in the job data are hidden.
+ * tab shows the tail of the job's kingly log stream instead; secrets in the job data are hidden;
+ * the process figures set as progress are shown readable.
  */
 export class KinglyQueueAdapter extends BullMQAdapter {
   readonly #client: KinglyClient;
@@ -16,6 +18,7 @@ export class KinglyQueueAdapter extends BullMQAdapter {
     this.#lines = lines;
     this.setFormatter('data', redactJobData);
     this.setFormatter('name', jobTitle);
+    this.setFormatter('progress', readableProgress);
   }
 
   override async getJobLogs(id: string): Promise<string[]> {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { knownQueues } from '../live/known-queues.js';
 import { decodes, refuseMalformedEscape } from '../url-escapes.js';
+import { withoutRemoteFonts } from './offline.js';
 import { KinglyQueueAdapter } from './queue-adapter.js';
 
 export const BOARD_PATH = '/board';
@@ -53,6 +54,11 @@ export async function registerBoard(app: FastifyInstance, ctx: ApiContext): Prom
           scanning = undefined;
         });
         await scanning;
+      });
+      // The board's HTML names a remote font: no request leaves the machine.
+      scope.addHook('onSend', async (_request, reply, payload) => {
+        const type = String(reply.getHeader('content-type') ?? '');
+        return typeof payload === 'string' && type.startsWith('text/html') ? withoutRemoteFonts(payload) : payload;
       });
       await scope.register(serverAdapter.registerPlugin());
     },
