@@ -7,6 +7,7 @@ import { eventsCommand } from './commands/events.js';
 import { jobsCommand } from './commands/jobs.js';
 import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
+import { parallelCommand } from './parallel/command.js';
 import { pruneCommand } from './commands/prune.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
@@ -80,6 +81,7 @@ Examples:
     apiCommand(),
     upCommand(),
     downCommand(),
+    parallelCommand(),
   ]) {
     program.addCommand(command);
   }

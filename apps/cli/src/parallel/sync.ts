@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { ExitRequest } from '../errors.js';
+import { addGlobalOptions } from '../options.js';
+import { printJson, printLines } from '../output/write.js';
+import { git, gitMaybe, identityArgs, unmergedFiles } from './git.js';
+import { localRepo, streamRuns, streamWorktree, withStreamSet } from './context.js';
+
+/** What sync did to one stream. */
+interface SyncResult {
+  stream: string;
+  branch: string;
+  /** `synced`, `up-to-date`, `conflict` (left as it was), or `skipped` (running, no worktree). */
+  outcome: 'synced' | 'up-to-date' | 'conflict' | 'skipped';
+  /** A commit made of what the agent left uncommitted. */
+  committed: boolean;
+  conflicts: string[];
+  note?: string;
+}
+
+export function parallelSyncCommand(): Command {
+  const command = new Command('sync')
+    .summary("bring the base's new commits into every stream")
+    .description(
+      'In each stream\'s worktree (never your checkout): commit what the agent left uncommitted, as a commit of its own that ' +
+        "says so, then merge the base into the stream's branch (--rebase: rebase onto it). A stream that would conflict is left " +
+        'as it was and reported with its files; running streams are skipped. Exit 1 when a stream conflicted.',
+    )
+    .argument('<name>', 'the stream set')
+    .option('--rebase', 'rebase the streams onto the base instead of merging it')
+    .option('--json', 'print one result per stream as JSON')
+    .addHelpText('after', '\nExamples:\n  $ kingly parallel sync demo\n  $ kingly parallel sync demo --rebase');
+  addGlobalOptions(command);
+  return command.action(async (name: string, options: { rebase?: boolean; json?: boolean }, cmd: Command) => {
+    await withStreamSet(cmd, name, async (ctx) => {
+      const { badInput } = await import('@kingly/cmd');
+      const repo = localRepo(ctx.set);
+      if (!repo) throw badInput(`stream set '${name}' is of ${ctx.set.repo}: sync works on a local repository`);
+      const runs = await streamRuns(ctx);
+      const results: SyncResult[] = [];
+      for (const entry of ctx.set.streams) {
+        const list = runs.get(entry.stream) ?? [];
+        const result: SyncResult = { stream: entry.stream, branch: entry.branch, outcome: 'skipped', committed: false, conflicts: [] };
+        results.push(result);
+        const state = list.at(-1)?.state;
+        const worktree = streamWorktree(list);
+        if (state === 'queued' || state === 'running') result.note = `its agent is ${state}`;
+        else if (!worktree || !existsSync(worktree)) result.note = 'it has no worktree';
+        else await syncOne(worktree, ctx.set.base, options.rebase === true, result);
+      }
+      if (options.json) await printJson(results);
+      else {
+        await printLines(
+          ...results.map((r) => {
+            const what = r.outcome === 'conflict' ? `conflict, left as it was: ${r.conflicts.join(' ')}` : r.outcome === 'skipped' ? `skipped: ${r.note}` : r.outcome;
+            return `${r.stream}\t${r.branch}\t${r.committed ? 'committed leftovers; ' : ''}${what}`;
+          }),
+        );
+      }
+      if (results.some((r) => r.outcome === 'conflict')) throw new ExitRequest(1);
+    });
+  });
+}
+
+async function syncOne(worktree: string, base: string, rebase: boolean, result: SyncResult): Promise<void> {
+  const identity = await identityArgs(worktree);
+  if ((await git(worktree, 'status', '--porcelain')) !== '') {
+    await git(worktree, 'add', '-A');
+    await git(worktree, ...identity, 'commit', '--quiet', '-m', 'kingly parallel sync: commit what the agent left uncommitted');
+    result.committed = true;
+  }
+  const before = await git(worktree, 'rev-parse', 'HEAD');
+  try {
+    if (rebase) await git(worktree, ...identity, 'rebase', '--quiet', base);
+    else await git(worktree, ...identity, 'merge', '--no-edit', '--quiet', base);
+  } catch {
+    result.conflicts = await unmergedFiles(worktree);
+    await gitMaybe(worktree, rebase ? 'rebase' : 'merge', '--abort');
+    result.outcome = 'conflict';
+    return;
+  }
+  result.outcome = (await git(worktree, 'rev-parse', 'HEAD')) === before ? 'up-to-date' : 'synced';
+}
