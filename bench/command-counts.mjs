@@ -18,7 +18,7 @@ async function seedFinished(client, redis, n) {
   for (let done = 0; done < n; done += CHUNK) {
     const count = Math.min(CHUNK, n - done);
     const spec = { argv: ['true'], name: `seed-${done % 7}` };
-    const jobs = await client.enqueueMany(Array.from({ length: count }, () => spec));
+    const jobs = (await client.enqueueMany(Array.from({ length: count }, () => spec))).map((j) => j.id);
     const now = Date.now();
     await Promise.all(
       jobs.map(({ id }) => {

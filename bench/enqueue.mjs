@@ -21,7 +21,7 @@ export async function run({ quick, log }) {
       const queue = `k${(n += 1)}`;
       const specs = Array.from({ length: count }, () => ({ ...spec }));
       const started = nowMs();
-      const ids = await client.enqueueMany(specs, { queue });
+      const ids = (await client.enqueueMany(specs, { queue })).map((j) => j.id);
       const ms = nowMs() - started;
       if (ids.length !== count) throw new Error(`enqueueMany returned ${ids.length} ids for ${count} specs`);
       return (count / ms) * 1000;

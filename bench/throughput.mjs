@@ -24,7 +24,7 @@ export async function run({ quick, log }) {
     const spec = { argv: ['true'] };
     const kinglyRound = async (n) => {
       const started = nowMs();
-      const ids = await client.enqueueMany(Array.from({ length: n }, () => spec));
+      const ids = (await client.enqueueMany(Array.from({ length: n }, () => spec))).map((j) => j.id);
       const records = await client.waitForJobs(ids);
       const ms = nowMs() - started;
       const bad = records.filter((r) => r.state !== 'succeeded');

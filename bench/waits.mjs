@@ -18,7 +18,7 @@ export async function run({ quick, log }) {
     const spec = { argv: ['true'] };
     const round = async (n, oneByOne) => {
       const started = nowMs();
-      const ids = await client.enqueueMany(Array.from({ length: n }, () => spec));
+      const ids = (await client.enqueueMany(Array.from({ length: n }, () => spec))).map((j) => j.id);
       const records = oneByOne ? await Promise.all(ids.map((id) => client.waitForJob(id))) : await client.waitForJobs(ids);
       const ms = nowMs() - started;
       const bad = records.filter((r) => r.state !== 'succeeded');

@@ -22,12 +22,12 @@ await withRedis(async (redis) => {
       const worker = await forkService(`${root}/bench/lib/kingly-worker.mjs`, [JSON.stringify({ redisUrl: redis.url, prefix, concurrency: 8 })]);
       const client = new KinglyClient({ redisUrl: redis.url, prefix });
       systems.push({ name, root, worker, client, rates: [] });
-      await client.waitForJobs(await client.enqueueMany(specs(100))); // warm-up
+      await client.waitForJobs((await client.enqueueMany(specs(100))).map((j) => j.id)); // warm-up
     }
     for (let round = 0; round < Number(rounds); round += 1) {
       for (const system of round % 2 === 0 ? systems : [...systems].reverse()) {
         const started = nowMs();
-        await system.client.waitForJobs(await system.client.enqueueMany(specs(n)));
+        await system.client.waitForJobs((await system.client.enqueueMany(specs(n))).map((j) => j.id));
         system.rates.push((n / (nowMs() - started)) * 1000);
       }
     }

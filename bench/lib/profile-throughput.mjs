@@ -13,7 +13,7 @@ await withRedis(async (redis) => {
   const client = new KinglyClient({ redisUrl: redis.url, prefix: 'p' });
   const spec = JSON.parse(specJson);
   const t0 = nowMs();
-  const ids = await client.enqueueMany(Array.from({ length: Number(n) }, () => spec));
+  const ids = (await client.enqueueMany(Array.from({ length: Number(n) }, () => spec))).map((j) => j.id);
   const t1 = nowMs();
   await client.waitForJobs(ids);
   const t2 = nowMs();

@@ -18,7 +18,7 @@ export interface RunGroupOptions {
  * (one per line), or follows them. Returns the exit code to leave with.
  */
 export async function runGroup(client: KinglyClient, specs: readonly JobSpec[], group: string, options: RunGroupOptions): Promise<number> {
-  const ids = await client.enqueueMany(specs, { queue: options.queue });
+  const ids = (await client.enqueueMany(specs, { queue: options.queue })).map((j) => j.id);
   if (options.json) await printLines(JSON.stringify({ group, ids }));
   else if (!options.follow) await printLines(...ids);
   const note = (text: string): Promise<void> => write(process.stderr, `[kingly] ${text}\n`);

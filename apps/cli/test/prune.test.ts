@@ -15,8 +15,8 @@ describe('kingly prune', () => {
   it('--dry-run --json counts, then prunes by state, age and keep-last; refuses an unfinished state', async () => {
     const c = client();
     opened.push(c);
-    const ok = await c.enqueueMany(Array.from({ length: 4 }, () => ({ argv: ['true'], name: 'ok' })));
-    const bad = await c.enqueueMany(Array.from({ length: 3 }, () => ({ argv: ['false'], name: 'bad' })));
+    const ok = (await c.enqueueMany(Array.from({ length: 4 }, () => ({ argv: ['true'], name: 'ok' })))).map((j) => j.id);
+    const bad = (await c.enqueueMany(Array.from({ length: 3 }, () => ({ argv: ['false'], name: 'bad' })))).map((j) => j.id);
     await c.waitForJobs([...ok, ...bad], { timeoutMs: 60_000 });
 
     const dry = await kingly(['prune', '--state', 'failed', '--older-than', '0s', '--dry-run', '--json'], env);

@@ -43,7 +43,7 @@ describe('group concurrency (admission in Redis, FIFO)', () => {
     // Each job notes its turn, how many of the group run with it (files in a shared dir), then works a while.
     const script = (n: number): string =>
       `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "${n} $(ls ${running} | wc -l)" >> ${order}; sleep 0.2; rm ${running}/$KINGLY_JOB_ID`;
-    const ids = await h.client.enqueueMany(Array.from({ length: 10 }, (_, n) => ({ command: script(n), group, groupConcurrency: 1 })));
+    const ids = (await h.client.enqueueMany(Array.from({ length: 10 }, (_, n) => ({ command: script(n), group, groupConcurrency: 1 })))).map((j) => j.id);
     // A lost promotion would hold the next job for the 60 s recheck: this bound says it never happens.
     const records = await h.client.waitForJobs(ids, { timeoutMs: 40_000 });
     expect(records.map((r) => r.state)).toEqual(ids.map(() => 'succeeded'));
@@ -60,7 +60,7 @@ describe('group concurrency (admission in Redis, FIFO)', () => {
     const running = join(dir, group);
     const script = (n: number): string =>
       `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "${n} $(ls ${running} | wc -l)" >> ${order}; sleep 0.5; rm ${running}/$KINGLY_JOB_ID`;
-    const ids = await h.client.enqueueMany(Array.from({ length: 6 }, (_, n) => ({ command: script(n), group, groupConcurrency: 2 })));
+    const ids = (await h.client.enqueueMany(Array.from({ length: 6 }, (_, n) => ({ command: script(n), group, groupConcurrency: 2 })))).map((j) => j.id);
     // Job 4 waits in line, parked (two run, two more wait ahead of it), when it is cancelled.
     const queue = await h.client.queue();
     await waitFor(async () => (await (await queue.getJob(ids[4]!))?.getState()) === 'delayed', { timeoutMs: 20_000, message: 'job 4 to be parked in the delayed set' });

@@ -16,7 +16,7 @@ describe('groups, restarts and ports', () => {
     // Each job records how many of the group run while it runs, through files in a shared dir.
     const dir = `/tmp/kingly-cap-${Date.now()}`;
     const script = `mkdir -p ${dir}; touch ${dir}/$KINGLY_JOB_ID; ls ${dir} | wc -l; sleep 0.3; rm ${dir}/$KINGLY_JOB_ID`;
-    const ids = await h.client.enqueueMany(Array.from({ length: 6 }, () => ({ command: script, group, groupConcurrency: 2 })));
+    const ids = (await h.client.enqueueMany(Array.from({ length: 6 }, () => ({ command: script, group, groupConcurrency: 2 })))).map((j) => j.id);
     const records = await h.client.waitForJobs(ids, { timeoutMs: 30_000 });
     expect(records.every((r) => r.state === 'succeeded')).toBe(true);
     const seen = await Promise.all(ids.map(async (id) => Number((await logLines(h.client, id)).find((l) => l.startsWith('stdout:'))!.slice(7))));
@@ -26,11 +26,11 @@ describe('groups, restarts and ports', () => {
 
   it('with failFast, the first failure cancels the rest of the group and kills their trees', async () => {
     const group = `ff-${Date.now()}`;
-    const ids = await h.client.enqueueMany([
+    const ids = (await h.client.enqueueMany([
       { command: 'sleep 300', group, failFast: true },
       { command: 'sleep 300', group, failFast: true },
       { command: 'sleep 0.5; exit 4', group, failFast: true },
-    ]);
+    ])).map((j) => j.id);
     const records = await h.client.waitForJobs(ids, { timeoutMs: 20_000 });
     expect(records.map((r) => r.state)).toEqual(['cancelled', 'cancelled', 'failed']);
     expect(records[2]!.exitCode).toBe(4);

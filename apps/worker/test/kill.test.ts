@@ -56,7 +56,7 @@ describe('cancel and kill', () => {
       const go = join(dir.path, 'go');
       const { id } = await h.client.enqueue({ command: `while [ ! -e ${go} ]; do sleep 0.02; done; setsid sleep 300 & echo bg started` });
       await waitFor(async () => (await h.client.getJob(id)).state === 'running', { message: `job ${id} to run` });
-      const others = await h.client.enqueueMany([{ command: 'sleep 300' }, { command: 'sleep 300' }]);
+      const others = (await h.client.enqueueMany([{ command: 'sleep 300' }, { command: 'sleep 300' }])).map((j) => j.id);
       for (const other of others) await waitRunning(other, 1);
       const theirs = others.map((other) => pidsWithEnv('KINGLY_JOB_ID', other));
       writeFileSync(go, '');

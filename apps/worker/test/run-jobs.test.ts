@@ -116,7 +116,7 @@ describe('running jobs', () => {
   });
 
   it('runs an argv without a shell, and a missing program is spawn-failed', async () => {
-    const [ok, missing] = await h.client.enqueueMany([{ argv: ['echo', '$HOME', 'a b'] }, { argv: ['/no/such/program'] }]);
+    const [ok, missing] = (await h.client.enqueueMany([{ argv: ['echo', '$HOME', 'a b'] }, { argv: ['/no/such/program'] }])).map((j) => j.id);
     const [okRecord, missingRecord] = await h.client.waitForJobs([ok!, missing!], { timeoutMs: 15_000 });
     expect(okRecord!.state).toBe('succeeded');
     expect(await logLines(h.client, ok!)).toEqual(['stdout:$HOME a b']);
@@ -144,7 +144,7 @@ describe('running jobs', () => {
   it('writes each queued event of enqueueMany with the fields eventFields gives', async () => {
     const specs = [{ command: 'echo one', name: 'named' }, { argv: ['echo', 'two words'] }];
     // Written at enqueue: no worker takes this queue, the jobs stay queued.
-    const ids = await h.client.enqueueMany(specs, { queue: 'queued-fields' });
+    const ids = (await h.client.enqueueMany(specs, { queue: 'queued-fields' })).map((j) => j.id);
     const redis = new Redis(h.redisUrl);
     try {
       const entries = await redis.xrange(createKeys(h.prefix).events, '-', '+');
@@ -158,7 +158,7 @@ describe('running jobs', () => {
 
   it('keeps the order of a big enqueueMany (added in chunks) in the BullMQ queue', async () => {
     const specs = Array.from({ length: 1234 }, (_, i) => ({ argv: ['true', String(i)] }));
-    const ids = await h.client.enqueueMany(specs, { queue: 'chunk-order' });
+    const ids = (await h.client.enqueueMany(specs, { queue: 'chunk-order' })).map((j) => j.id);
     const queue = await h.client.queue('chunk-order');
     // getWaiting lists the wait list oldest first: the order the jobs will be taken in.
     const waiting = (await queue.getWaiting(0, -1)).map((job) => job.id);
@@ -169,7 +169,7 @@ describe('running jobs', () => {
     const seen: string[] = [];
     const off = h.client.onComplete((record) => seen.push(`${record.id}:${record.state}`));
     // onComplete starts from the newest event; give it that position before enqueuing.
-    const ids = await h.client.enqueueMany([{ command: 'true' }, { command: 'exit 2' }]);
+    const ids = (await h.client.enqueueMany([{ command: 'true' }, { command: 'exit 2' }])).map((j) => j.id);
     await h.client.waitForJobs(ids, { timeoutMs: 15_000 });
     await waitFor(() => ids.every((id) => seen.some((s) => s.startsWith(id))), { message: 'onComplete to report both jobs' });
     off();
@@ -178,7 +178,7 @@ describe('running jobs', () => {
   });
 
   it('lists jobs newest first with state filters, and rejects bad specs naming the field', async () => {
-    const ids = await h.client.enqueueMany([{ command: 'true', name: 'list-a' }, { command: 'false', name: 'list-b' }]);
+    const ids = (await h.client.enqueueMany([{ command: 'true', name: 'list-a' }, { command: 'false', name: 'list-b' }])).map((j) => j.id);
     await h.client.waitForJobs(ids, { timeoutMs: 15_000 });
     const failed = await h.client.listJobs({ state: 'failed', limit: 100 });
     expect(failed.map((r) => r.id)).toContain(ids[1]);

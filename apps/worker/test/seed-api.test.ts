@@ -190,7 +190,7 @@ describe('the seed API of @kingly/cmd', () => {
       await first.close();
 
       // Away: 100 jobs finish with nobody reading.
-      const ids = await h.client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ argv: ['echo', String(i)], cwd: process.cwd() })));
+      const ids = (await h.client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ argv: ['echo', String(i)], cwd: process.cwd() })))).map((j) => j.id);
       const records = await h.client.waitForJobs(ids, { timeoutMs: 60_000 });
       expect(records.every((r) => r.state === 'succeeded')).toBe(true);
       expect(table.byJob.size).toBe(1);
@@ -251,7 +251,7 @@ describe('the seed API of @kingly/cmd', () => {
         `;
         // The group exists (from '$') before the jobs, as for a job system that ran before.
         await (await jobIntegration.connect({ updateStatus: () => undefined }, { consumer: 'js-1', group, client: h.client })).close();
-        const ids = await h.client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ argv: ['echo', String(i)], cwd: process.cwd() })));
+        const ids = (await h.client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ argv: ['echo', String(i)], cwd: process.cwd() })))).map((j) => j.id);
         const group0 = new Set(ids);
         await h.client.waitForJobs(ids, { timeoutMs: 60_000 });
         const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -298,7 +298,7 @@ describe('the seed API of @kingly/cmd', () => {
         },
         { consumer: 'c1', group: uniqueName('retry'), client: h.client, retryDelayMs: 100, onError: (error, delivery) => errors.push({ error, delivery }) },
       );
-      const ids = await h.client.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ argv: ['echo', String(i)], cwd: process.cwd() })));
+      const ids = (await h.client.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ argv: ['echo', String(i)], cwd: process.cwd() })))).map((j) => j.id);
       victim = ids[2];
       await waitFor(() => ids.every((id) => table.byJob.has(id)), { message: 'all 5 completions, the failed one again' });
       expect(thrown).toBe(true);

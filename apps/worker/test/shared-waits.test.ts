@@ -39,7 +39,7 @@ describe('waits share one events reader per client', () => {
 
   it('1,000 waits, a follower and onComplete on one client read through one blocking connection; every wait gets its record', async () => {
     const { client, name } = await namedClient();
-    const ids = await client.enqueueMany(Array.from({ length: 1000 }, (_, i) => ({ argv: ['true', String(i)] })));
+    const ids = (await client.enqueueMany(Array.from({ length: 1000 }, (_, i) => ({ argv: ['true', String(i)] })))).map((j) => j.id);
     const completed = new Set<string>();
     const off = client.onComplete((record) => completed.add(record.id));
     const follower = new AbortController();
@@ -69,7 +69,7 @@ describe('waits share one events reader per client', () => {
     const { client, name } = await namedClient();
     // A queue no worker takes: the jobs stay queued until the test ends them through one that does.
     const queue = uniqueName('held');
-    const ids = await client.enqueueMany(Array.from({ length: 20 }, () => ({ argv: ['true'] })), { queue });
+    const ids = (await client.enqueueMany(Array.from({ length: 20 }, () => ({ argv: ['true'] })), { queue })).map((j) => j.id);
     const aborter = new AbortController();
     const timedOut = client.waitForJob(ids[0]!, { timeoutMs: 300 });
     const aborted = client.waitForJob(ids[1]!, { signal: aborter.signal });
@@ -93,7 +93,7 @@ describe('waits share one events reader per client', () => {
   it('misses no job that ends while waits register one after the other', async () => {
     const { client, name } = await namedClient();
     await h.startWorker({ concurrency: 8 });
-    const ids = await client.enqueueMany(Array.from({ length: 400 }, (_, i) => ({ argv: ['true', String(i)] })));
+    const ids = (await client.enqueueMany(Array.from({ length: 400 }, (_, i) => ({ argv: ['true', String(i)] })))).map((j) => j.id);
     const waits: Array<Promise<JobRecord>> = [];
     let endedBefore = 0;
     let most = 0;
@@ -114,7 +114,7 @@ describe('waits share one events reader per client', () => {
   it('goes on after its blocking connection is killed (reconnects and resumes from the last event)', async () => {
     const { client, name } = await namedClient();
     const queue = uniqueName('reconnect');
-    const [id] = await client.enqueueMany([{ argv: ['true'] }], { queue });
+    const [id] = (await client.enqueueMany([{ argv: ['true'] }], { queue })).map((j) => j.id);
     const waiting = client.waitForJob(id!, { timeoutMs: 60_000 });
     const reader = await waitFor(async () => (await connections(name)).find((c) => c.cmd === 'xread'), { message: 'the shared reader to block' });
     await admin.client('KILL', 'ID', reader.id);
@@ -125,7 +125,7 @@ describe('waits share one events reader per client', () => {
   it('close() ends pending waits with E_CLIENT_CLOSED and leaves no connection', async () => {
     const { client, name } = await namedClient();
     const queue = uniqueName('never');
-    const ids = await client.enqueueMany([{ argv: ['true'] }, { argv: ['true'] }], { queue });
+    const ids = (await client.enqueueMany([{ argv: ['true'] }, { argv: ['true'] }], { queue })).map((j) => j.id);
     const waits = ids.map((id) => client.waitForJob(id).then(() => undefined, (error: unknown) => error as KinglyError));
     const follower = (async () => {
       for await (const event of client.events()) void event;

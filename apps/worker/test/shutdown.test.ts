@@ -11,7 +11,7 @@ describe('worker shutdown', () => {
 
   it('on SIGTERM stops taking jobs, kills running trees after the grace period and orphans nothing', async () => {
     const worker = await spawnWorkerProcess(h, { shutdownGraceMs: 500 });
-    const ids = await h.client.enqueueMany([{ command: `sh ${fixture('grandchildren.sh')}` }, { command: `sh ${fixture('ignore-term.sh')}` }]);
+    const ids = (await h.client.enqueueMany([{ command: `sh ${fixture('grandchildren.sh')}` }, { command: `sh ${fixture('ignore-term.sh')}` }])).map((j) => j.id);
     await waitFor(async () => (await Promise.all(ids.map((id) => h.client.getJob(id)))).every((r) => r.state === 'running'), { message: 'both jobs to run' });
     await waitFor(() => ids.every((id) => pidsWithEnv('KINGLY_JOB_ID', id).length >= 2), { message: 'the fixtures to fork their children' });
     worker.child.kill('SIGTERM');

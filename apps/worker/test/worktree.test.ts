@@ -50,9 +50,9 @@ describe('git worktree jobs', () => {
       'echo "status=$(git status --porcelain --untracked-files=all | tr "\\n" " ")"',
     ].join('\n');
     const refs = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? undefined : first));
-    const ids = await h.client.enqueueMany(
+    const ids = (await h.client.enqueueMany(
       refs.map((ref) => ({ command: script, env: { BARRIER: barrier }, worktree: { repo: repo.path, ...(ref ? { ref } : {}) } })),
-    );
+    )).map((j) => j.id);
     const records = await h.client.waitForJobs(ids, { timeoutMs: 120_000 });
     for (const [i, record] of records.entries()) {
       const id = ids[i]!;
@@ -81,11 +81,11 @@ describe('git worktree jobs', () => {
     const before = repo.worktrees();
     const plain = join(tmp.path, 'plain');
     mkdirSync(plain);
-    const [unknown, notRepo, inUse] = await h.client.enqueueMany([
+    const [unknown, notRepo, inUse] = (await h.client.enqueueMany([
       { command: 'echo never', worktree: { repo: repo.path, ref: 'no-such-ref' } },
       { command: 'echo never', worktree: { repo: plain } },
       { command: 'echo never', worktree: { repo: repo.path, branch: 'main' } },
-    ]);
+    ])).map((j) => j.id);
     const [a, b, c] = await h.client.waitForJobs([unknown!, notRepo!, inUse!], { timeoutMs: 30_000 });
     expect(a).toMatchObject({ state: 'spawn-failed', ref: 'no-such-ref', commit: null, worktreePath: null });
     expect(a!.reason).toMatch(/unknown ref 'no-such-ref' in .*fatal: Needed a single revision/);
@@ -111,11 +111,11 @@ describe('git worktree jobs', () => {
   it('keeps a branch the job committed to, drops one it left unused, and keeps the worktree when asked', async () => {
     await h.startWorker({ home });
     const before = repo.worktrees();
-    const [withCommit, unused, kept] = await h.client.enqueueMany([
+    const [withCommit, unused, kept] = (await h.client.enqueueMany([
       { command: 'echo new > new.txt && git add new.txt && git commit --quiet -m "from the job"', worktree: { repo: repo.path, branch: 'feature/job' } },
       { command: 'true', worktree: { repo: repo.path, branch: 'feature/unused', ref: first } },
       { command: 'echo scratch > scratch.txt', worktree: { repo: repo.path, keep: true } },
-    ]);
+    ])).map((j) => j.id);
     const [a, b, c] = await h.client.waitForJobs([withCommit!, unused!, kept!], { timeoutMs: 60_000 });
     expect(a).toMatchObject({ state: 'succeeded', branch: 'feature/job', commit: second });
     expect(b).toMatchObject({ state: 'succeeded', branch: 'feature/unused', commit: first });
@@ -204,10 +204,10 @@ describe('git worktree jobs', () => {
     const third = repo.commit('third', { 'version.txt': 'v3\n' });
     git(repo.path, 'tag', 'v1', first);
     git(repo.path, 'push', '--quiet', '--tags', origin, 'main');
-    const [two, three] = await h.client.enqueueMany([
+    const [two, three] = (await h.client.enqueueMany([
       { command: 'cat version.txt', worktree: { repo: url, ref: 'main' } },
       { command: 'cat version.txt', worktree: { repo: url, ref: 'v1', branch: 'from-tag' } },
-    ]);
+    ])).map((j) => j.id);
     const [b, c] = await h.client.waitForJobs([two!, three!], { timeoutMs: 30_000 });
     expect(b).toMatchObject({ state: 'succeeded', commit: third });
     expect(await logLines(h.client, two!)).toContain('stdout:v3');

@@ -5,7 +5,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as cmd from '@kingly/cmd';
 import * as lite from '@kingly/cmd/lite';
 import type {
-  CancelResult, CompleteListener, ErrorCode, JobRecord, JobSpec, JobState, KinglyClientOptions, LifecycleEvent, LogEntry, OutcomeReport, PruneOptions, PruneResult, RetentionPolicy, StatusReport,
+  CancelResult, CompleteListener, EnqueuedJob, ErrorCode, JobRecord, JobSpec, JobState, KinglyClientOptions, LifecycleEvent, LogEntry, OutcomeReport, PruneOptions, PruneResult, RetentionPolicy, StatusReport,
 } from '@kingly/cmd';
 
 // The public surface of @kingly/cmd, held by types (checked by `tsc -p tsconfig.test.json`; vitest
@@ -18,9 +18,11 @@ describe('@kingly/cmd public surface', () => {
     expectTypeOf<KinglyClientOptions>().toEqualTypeOf<{ readonly redisUrl: string; readonly queue?: string; readonly prefix?: string; readonly connectTimeoutMs?: number; readonly retention?: RetentionPolicy }>();
     type Client = InstanceType<typeof KinglyClient>;
     expectTypeOf<Client['enqueue']>().parameter(0).toEqualTypeOf<JobSpec>();
-    expectTypeOf<Client['enqueue']>().returns.resolves.toEqualTypeOf<{ id: string }>();
+    // enqueue and enqueueMany give the same shape: one { id } per job.
+    expectTypeOf<Client['enqueue']>().returns.resolves.toEqualTypeOf<EnqueuedJob>();
+    expectTypeOf<EnqueuedJob>().toEqualTypeOf<{ id: string }>();
     expectTypeOf<Client['enqueueMany']>().parameter(0).toEqualTypeOf<readonly JobSpec[]>();
-    expectTypeOf<Client['enqueueMany']>().returns.resolves.toEqualTypeOf<string[]>();
+    expectTypeOf<Client['enqueueMany']>().returns.resolves.toEqualTypeOf<EnqueuedJob[]>();
     expectTypeOf<Client['getJob']>().returns.resolves.toEqualTypeOf<JobRecord>();
     expectTypeOf<Client['findJob']>().returns.resolves.toEqualTypeOf<JobRecord | undefined>();
     expectTypeOf<Client['listJobs']>().returns.resolves.toEqualTypeOf<JobRecord[]>();

@@ -39,6 +39,12 @@ export interface KinglyClientOptions {
 /** Idle blocking connections a client keeps for its next waits and log readers. */
 const MAX_IDLE_BLOCKING = 4;
 
+/** What enqueue and enqueueMany give for each job they add. */
+export interface EnqueuedJob {
+  /** The job's id: unique across queues, what getJob, waitForJob, followLogs and cancel take. */
+  id: string;
+}
+
 /**
  * What programs use to run commands through kingly: enqueue, read, wait, follow logs and hear
  * about completions. Connects lazily; call `close()` when done.
@@ -145,14 +151,14 @@ export class KinglyClient {
   }
 
   /** Enqueues one command; the spec is validated here and again in the worker. */
-  async enqueue(spec: JobSpec, options?: EnqueueOptions): Promise<{ id: string }> {
-    const [id] = await enqueueMany(this.#ctx, [spec], options);
-    return { id: id! };
+  async enqueue(spec: JobSpec, options?: EnqueueOptions): Promise<EnqueuedJob> {
+    const [job] = await this.enqueueMany([spec], options);
+    return job!;
   }
 
-  /** Enqueues many commands (BullMQ addBulk in chunks, order kept); returns their ids in order. */
-  enqueueMany(specs: readonly JobSpec[], options?: EnqueueOptions): Promise<string[]> {
-    return enqueueMany(this.#ctx, specs, options);
+  /** Enqueues many commands (BullMQ addBulk in chunks, order kept); one EnqueuedJob per spec, in order, as enqueue gives. */
+  async enqueueMany(specs: readonly JobSpec[], options?: EnqueueOptions): Promise<EnqueuedJob[]> {
+    return (await enqueueMany(this.#ctx, specs, options)).map((id) => ({ id }));
   }
 
   /**

@@ -31,7 +31,7 @@ describe('readStatus', () => {
 
   it('answers as KinglyClient.status() does: counts, workers alive and dead, running, failures', async () => {
     const keys = client.keys;
-    const [failing, timedOut, running] = await client.enqueueMany([{ argv: ['a'] }, { argv: ['b'] }, { argv: ['c'] }, { argv: ['d'] }]);
+    const [failing, timedOut, running] = (await client.enqueueMany([{ argv: ['a'] }, { argv: ['b'] }, { argv: ['c'] }, { argv: ['d'] }])).map((j) => j.id);
     await client.enqueue({ argv: ['e'] }, { queue: 'other' });
     // The JobStore's transitions, as a worker would run them: no worker needed.
     const runningRecord = { ...(await client.getJob(running!)), state: 'running' as const, pid: 4242, pgid: 4242, host: 'h', workerId: 'w-alive', attempt: 1, startedAt: new Date().toISOString() };

@@ -71,7 +71,7 @@ describe('JobStore', () => {
   });
 
   it('a cancel of a queued job ends it cancelled: listed by state, counted by status', async () => {
-    const ids = await client.enqueueMany([{ command: 'a' }, { command: 'b' }], { queue: 'nobody-takes-store' });
+    const ids = (await client.enqueueMany([{ command: 'a' }, { command: 'b' }], { queue: 'nobody-takes-store' })).map((j) => j.id);
     for (const id of ids) expect((await client.cancel(id)).action).toBe('removed');
     for (const id of ids) expect(await indexedStates(redis, keys, id)).toEqual(['cancelled']);
     expect((await client.listJobs({ state: 'cancelled' })).map((r) => r.id)).toEqual([...ids].reverse());
@@ -80,7 +80,7 @@ describe('JobStore', () => {
   });
 
   it('a reaped job ends worker-lost, or goes back to queued while attempts remain (only from its own worker)', async () => {
-    const [lost, retried] = await client.enqueueMany([{ command: 'x' }, { command: 'y', attempts: 2 }], { queue: 'store-reap' });
+    const [lost, retried] = (await client.enqueueMany([{ command: 'x' }, { command: 'y', attempts: 2 }], { queue: 'store-reap' })).map((j) => j.id);
     const lostRecord = taken(await client.getJob(lost!));
     await markStarted(redis, keys, lostRecord, '{}');
     expect(await finishWorkerLost(redis, keys, lostRecord, 'worker w1 stopped sending heartbeats')).toBe(true);
@@ -97,7 +97,7 @@ describe('JobStore', () => {
   });
 
   it('cancel racing finish (many times over): one terminal state, on one index, one finished event', async () => {
-    const ids = await client.enqueueMany(Array.from({ length: 50 }, (_, i) => ({ command: `race ${i}` })), { queue: 'store-race' });
+    const ids = (await client.enqueueMany(Array.from({ length: 50 }, (_, i) => ({ command: `race ${i}` })), { queue: 'store-race' })).map((j) => j.id);
     const records = await Promise.all(ids.map(async (id) => taken(await client.getJob(id))));
     for (const r of records) await markStarted(redis, keys, r, '{}');
     // Two connections, so the two finishes of each job really interleave in Redis.
@@ -117,7 +117,7 @@ describe('JobStore', () => {
   });
 
   it('reap vs finish and retry vs cancel race: one terminal state, one index, one finished event', async () => {
-    const ids = await client.enqueueMany(Array.from({ length: 40 }, (_, i) => ({ command: `race2 ${i}`, attempts: 2 })), { queue: 'store-race2' });
+    const ids = (await client.enqueueMany(Array.from({ length: 40 }, (_, i) => ({ command: `race2 ${i}`, attempts: 2 })), { queue: 'store-race2' })).map((j) => j.id);
     const other = redis.duplicate();
     try {
       for (const [i, id] of ids.entries()) {
@@ -141,7 +141,7 @@ describe('JobStore', () => {
   });
 
   it('a cancel that came first is answered by the taken and started scripts; started never revives an ended job', async () => {
-    const [first, late] = await client.enqueueMany([{ command: 'c1' }, { command: 'c2' }], { queue: 'store-cancel' });
+    const [first, late] = (await client.enqueueMany([{ command: 'c1' }, { command: 'c2' }], { queue: 'store-cancel' })).map((j) => j.id);
     await requestCancel(redis, keys, first!, 'SIGINT');
     const record = taken(await client.getJob(first!));
     expect(await markTaken(redis, keys, { command: 'c1', createdAt: Date.parse(record.createdAt!) }, record, '{}')).toBe('SIGINT');
@@ -163,7 +163,7 @@ describe('JobStore', () => {
   });
 
   it('an expired record leaves the indexes: not listed, not counted', async () => {
-    const [gone, kept] = await client.enqueueMany([{ command: 'gone', name: 'store-exp' }, { command: 'kept', name: 'store-exp' }], { queue: 'store-exp' });
+    const [gone, kept] = (await client.enqueueMany([{ command: 'gone', name: 'store-exp' }, { command: 'kept', name: 'store-exp' }], { queue: 'store-exp' })).map((j) => j.id);
     for (const id of [gone!, kept!]) await finishJob(redis, keys, ended(taken(await client.getJob(id)), 'failed', 1));
     const before = (await client.status()).counts.failed;
     // As if its 7 days had passed: the record expires now, and `expiries` says so.
@@ -192,7 +192,7 @@ describe('listJobs over the indexes', () => {
     const ids: string[] = [];
     // Several enqueues, so creation times differ between batches and tie within one.
     for (let batch = 0; batch < 8; batch++) {
-      ids.push(...(await client.enqueueMany(Array.from({ length: 250 }, (_, i) => ({ command: `job ${batch}-${i}`, name: `n${i % 3}` })), { queue: i2q(batch) })));
+      ids.push(...((await client.enqueueMany(Array.from({ length: 250 }, (_, i) => ({ command: `job ${batch}-${i}`, name: `n${i % 3}` })), { queue: i2q(batch) })).map((j) => j.id)));
     }
     const keys = client.keys;
     // A third running, a third ended in various states, the rest queued.

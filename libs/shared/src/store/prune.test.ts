@@ -35,7 +35,7 @@ describe('prune', () => {
    * before `agoMs` ago and finished then (queued/running stay so; a running one is dated too).
    */
   async function jobs(count: number, name: string, state: JobState, agoMs = 0, group?: string): Promise<string[]> {
-    const ids = await client.enqueueMany(Array.from({ length: count }, (_, i) => ({ command: `echo ${name} ${i}`, name, ...(group ? { group } : {}) })));
+    const ids = (await client.enqueueMany(Array.from({ length: count }, (_, i) => ({ command: `echo ${name} ${i}`, name, ...(group ? { group } : {}) })))).map((j) => j.id);
     if (state === 'queued') return ids;
     for (const id of ids) {
       // The start writes createdAt and puts the job on every index by it.
@@ -149,7 +149,7 @@ describe('prune', () => {
 
   it('2,000 jobs in batches of 100: two pruners at once delete each job once, never below the cap', async () => {
     const specs = Array.from({ length: 2000 }, (_, i) => ({ command: `c ${i}`, name: `n${i % 7}` }));
-    const ids = await client.enqueueMany(specs);
+    const ids = (await client.enqueueMany(specs)).map((j) => j.id);
     // Finished by the store's own script, many at once.
     const records = await Promise.all(ids.map((id) => client.getJob(id)));
     await Promise.all(records.map(async (r, i) => {
