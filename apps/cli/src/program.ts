@@ -9,6 +9,9 @@ import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
 import { parallelCommand } from './parallel/command.js';
 import { pruneCommand } from './commands/prune.js';
+import { concurrencyCommand } from './commands/concurrency.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { restartCommand } from './commands/restart.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -73,6 +76,10 @@ Examples:
     logsCommand(),
     waitCommand(),
     killCommand(),
+    restartCommand(),
+    pauseCommand(),
+    resumeCommand(),
+    concurrencyCommand(),
     pruneCommand(),
     statusCommand(),
     eventsCommand(),

@@ -18,6 +18,10 @@ export interface RunSpecFlags {
   readonly jobs?: number;
   /** `--fail-fast`: the first failure cancels the rest of the group. @default false */
   readonly failFast?: boolean;
+  /** `--priority N` (BullMQ's: 1 first). @default undefined (none) */
+  readonly priority?: number;
+  /** `--after`, resolved to job ids. @default undefined (start at once) */
+  readonly afterIds?: readonly string[];
 }
 
 /** `--timeout` and `--max-memory` as limits, checked at the edge; undefined fields are unset. */
@@ -64,6 +68,8 @@ export function runSpecs(commands: readonly string[], flags: RunSpecFlags, conte
     ...(group !== undefined ? { group } : {}),
     ...(group !== undefined && flags.jobs !== undefined ? { groupConcurrency: flags.jobs } : {}),
     ...(group !== undefined && flags.failFast ? { failFast: true } : {}),
+    ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
+    ...(flags.afterIds !== undefined ? { after: [...flags.afterIds] } : {}),
   }));
   return { specs, group };
 }

@@ -3,14 +3,16 @@ import { parseControlMessage, validateSignal, type KinglyKeys } from '@kingly/cm
 import type { RunningJob } from './running-job.js';
 
 /**
- * Listens on the worker's control channel and kills the jobs clients ask for. Returns a function
- * that unsubscribes and closes the subscriber connection.
+ * Listens on the worker's control channel: kills the jobs clients ask for, and hands a new
+ * concurrency to `onConcurrency`. Returns a function that unsubscribes and closes the subscriber
+ * connection.
  */
 export async function listenForControl(
   redis: Redis,
   keys: KinglyKeys,
   workerId: string,
   running: ReadonlyMap<string, RunningJob>,
+  onConcurrency: (concurrency: number) => void = () => undefined,
 ): Promise<() => Promise<void>> {
   const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
   subscriber.on('error', () => {
@@ -19,6 +21,7 @@ export async function listenForControl(
   subscriber.on('message', (_channel: string, text: string) => {
     const message = parseControlMessage(text);
     if (!message) return;
+    if (message.type === 'concurrency') return onConcurrency(message.concurrency);
     const job = running.get(message.jobId);
     if (!job) return;
     let signal: NodeJS.Signals = 'SIGTERM';

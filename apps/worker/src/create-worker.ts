@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { GroupAdmission } from './group-admission.js';
 import { acquireAgentSlot, agentCap, releaseAgentSlot } from './agent/agent-slots.js';
+import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
 import { runJob, type RunContext } from './run-job.js';
@@ -57,9 +58,26 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   retention.start();
   const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs, maxSamples: options.maxSamplesPerJob, failures });
   sampler.start();
-  const stopControl = await listenForControl(redis, keys, options.workerId, running);
   // Set once BullMQ's worker exists; the heartbeat pauses and resumes it.
   let worker: Worker<JobData> | undefined;
+  // kingly concurrency N: BullMQ's Worker takes a new concurrency while it runs (a message that
+  // comes before the Worker, and so the heartbeat, exist is dropped: it starts with its own).
+  const stopControl = await listenForControl(redis, keys, options.workerId, running, (concurrency) => {
+    if (!worker) return;
+    const raised = concurrency > worker.concurrency;
+    worker.concurrency = concurrency;
+    heartbeat.setConcurrency(concurrency);
+    // BullMQ's loop, full, waits for a running job to end before it fetches again; pause(true)
+    // then resume() (public API: resume wakes the loop) lets a raise take effect now.
+    const bull = worker;
+    if (raised && !heartbeat.failing) {
+      bull
+        .pause(true)
+        .then(() => (heartbeat.failing ? undefined : bull.resume()))
+        .catch((error: unknown) => failures.failed(`waking BullMQ worker ${options.workerId} for concurrency ${concurrency}`, error));
+    }
+    options.log(`kingly worker ${options.workerId}: concurrency ${concurrency}`);
+  });
   const heartbeat = new Heartbeat({
     redis,
     keys,
@@ -87,6 +105,19 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       if (heartbeat.failing) {
         await job.moveToDelayed(Date.now() + UNHEALTHY_RETRY_MS, token);
         throw new DelayedError();
+      }
+      // --after: put back until the jobs it runs after succeeded; cancelled when one did not.
+      const after = afterIds(job.data);
+      if (after) {
+        const verdict = await checkAfter(client, after);
+        if (verdict.kind === 'wait') {
+          await job.moveToDelayed(Date.now() + AFTER_RETRY_MS, token);
+          throw new DelayedError();
+        }
+        if (verdict.kind === 'cancel') {
+          await cancelUnstarted(redis, keys, client, job.id!, verdict.reason);
+          throw new UnrecoverableError(verdict.reason);
+        }
       }
       // Plain BullMQ data may be anything; runJob refuses what is not a spec (spawn-failed).
       const { group, groupConcurrency } = (job.data ?? {}) as Partial<JobData>;

@@ -52,6 +52,11 @@ export class Heartbeat {
   }
 
   /** Beats have failed long enough that the worker must not take jobs. */
+  /** The concurrency the next beats report (kingly concurrency changes it while the worker runs). */
+  setConcurrency(concurrency: number): void {
+    this.#beat.concurrency = concurrency;
+  }
+
   get failing(): boolean {
     return this.#failing;
   }

@@ -23,6 +23,8 @@ interface RunOptions extends WorktreeFlags {
   readonly jobs?: number;
   readonly failFast?: boolean;
   readonly group?: string;
+  readonly priority?: number;
+  readonly after?: string;
 }
 
 export function runCommand(): Command {
@@ -45,6 +47,9 @@ export function runCommand(): Command {
     .option('--queue <queue>', 'queue to put the job on (default: $KINGLY_QUEUE or "commands")', queueName)
     .option('--json', 'print {"id": …} (with --follow: then the output as JSON lines)')
     .option('--no-option-warning', 'no warning about kingly options inside a several-word command (or $KINGLY_NO_OPTION_WARNING=1)')
+    .optionsGroup('Order:')
+    .option('--priority <n>', "BullMQ priority: 1 is taken first (up to 2097152); jobs without one are taken before any job with one", integer(1, 2_097_152))
+    .option('--after <id|name,…>', 'start only when these jobs have succeeded (comma-separated ids or names: the newest job with the name); cancelled, saying why, when one does not')
     .optionsGroup('Limits:')
     .option('--timeout <duration>', 'kill the whole tree after this long: 30s, 10m, 2h (default: defaults.timeout of kingly.config.json, else none)')
     .option('--max-memory <size>', 'kill the whole tree when its memory passes this: 512M, 2G (default: defaults.maxMemory, else none)')
@@ -79,6 +84,8 @@ Examples:
   $ kingly run -f --timeout 10m --max-memory 2G npm test
   $ kingly run --parallel -f "npm run lint" "npm test" "npm run build"
   $ kingly run --from-file commands.txt -j 4 --fail-fast -f
+  $ kingly run --after build 'npm test'   # starts when the newest job named 'build' succeeded
+  $ kingly run --priority 1 'make urgent' # taken before jobs of priority 2 and up
   $ kingly run -f 'seq 1 100000' | wc -l
 
 With --git-worktree, the worker makes a checkout under KINGLY_HOME/worktrees for the job, runs the
@@ -114,7 +121,8 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
     await withClient(
       cmd,
       async (client, config) => {
-        const { specs, group } = runSpecs(commands, options, {
+        const after = options.after !== undefined ? await (await import('../after-flag.js')).resolveAfter(client, options.after) : undefined;
+        const { specs, group } = runSpecs(commands, { ...options, ...(after ? { afterIds: after } : {}) }, {
           cwd,
           ...(worktree ? { worktree } : {}),
           limits,

@@ -18,7 +18,7 @@ export function statusCommand(): Command {
       'Show the workers (dead ones flagged), the running jobs with their live CPU and memory, how ' +
         'many jobs wait, the latest failures, and how webhook deliveries go.',
     )
-    .option('--json', 'print {"counts", "workers", "running", "recentFailures", "webhooks"} (with --watch: one line per refresh)')
+    .option('--json', 'print {"counts", "workers", "running", "recentFailures", "webhooks", "paused"} (with --watch: one line per refresh)')
     .option('-w, --watch', 'refresh until Ctrl-C (in place on a terminal)')
     .option('--interval <duration>', 'with --watch, refresh this often: 500ms, 2s, 1m (default: 2s)')
     .addHelpText(
@@ -38,9 +38,12 @@ Examples:
       const redisUrl = await redisUrlFor(config);
       const { readStatus } = await import('@kingly/cmd/lite');
       const report = await readStatus({ redisUrl, prefix: config.prefix, queue: config.queue });
-      if (options.json) return printJson(report);
+      const { pausedQueues } = await import('../paused-queues.js');
+      const paused = await pausedQueues(redisUrl, config.prefix, [config.queue, ...report.workers.map((w) => w.queue)]);
+      if (options.json) return printJson({ ...report, paused });
       const { statusText } = await import('../output/format-status.js');
-      await write(process.stdout, statusText(report));
+      const pausedLines = paused.map((q) => `queue '${q}' is PAUSED: its queued jobs wait (kingly resume${q === config.queue ? '' : ` --queue ${q}`})\n`).join('');
+      await write(process.stdout, pausedLines + statusText(report));
       return;
     }
     const { parseDuration, badInput } = await import('@kingly/cmd');

@@ -84,7 +84,7 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
             name: data.name ?? 'command',
             data,
             // BullMQ retries the job, so the spec's attempts and backoff go into its options (see retry-policy.ts).
-            opts: { ...removeOptions, jobId: id, ...bullRetryOptions(data) },
+            opts: { ...removeOptions, jobId: id, ...bullRetryOptions(data), ...(data.priority !== undefined ? { priority: data.priority } : {}) },
           })),
         )
         .catch(async (error: unknown) => {
