@@ -3,6 +3,7 @@ import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeRep
 import { GroupAdmission } from './group-admission.js';
 import { acquireAgentSlot, agentCap, releaseAgentSlot } from './agent/agent-slots.js';
 import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
+import { useAccounting } from './accounting/index.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
 import { runJob, type RunContext } from './run-job.js';
@@ -32,6 +33,7 @@ const UNHEALTHY_RETRY_MS = 1000;
 /** Connects, registers the heartbeat and starts taking jobs. */
 export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> {
   const options = resolveWorkerOptions(input);
+  useAccounting(options.accounting);
   const keys = createKeys(options.prefix);
   const [redis, logsRedis, bullRedis] = await Promise.all([
     connectRedis(options.redisUrl),

@@ -1,19 +1,18 @@
-import { freshProcTable, lastPid, readJobCookie, readProcsAfter, type ProcInfo } from './proc-table.js';
+import { freshProcTable, lastPid, readJobCookies, readProcsAfter, type ProcInfo } from './proc-table.js';
 
 /** Which job (if any) each process belongs to, cached by pid and start time (a process's env never changes). */
 export class CookieCache {
   readonly #cache = new Map<string, string | null>();
 
-  async jobOf(proc: ProcInfo): Promise<string | null> {
-    let job = this.cached(proc);
-    if (job === undefined) {
-      job = (await readJobCookie(proc.pid)) ?? null;
-      this.#cache.set(`${proc.pid}:${proc.startTime}`, job);
-    }
-    return job;
+  /** Reads the cookies of the processes not cached yet, all in one backend call (one `ps` with that backend). */
+  async load(procs: readonly ProcInfo[]): Promise<void> {
+    const unknown = procs.filter((p) => this.cached(p) === undefined);
+    if (unknown.length === 0) return;
+    const found = await readJobCookies(unknown.map((p) => p.pid));
+    for (const proc of unknown) this.#cache.set(`${proc.pid}:${proc.startTime}`, found.get(proc.pid) ?? null);
   }
 
-  /** What jobOf would answer from the cache alone (undefined: not read yet). */
+  /** The job of a process from the cache (null: none; undefined: not read yet). */
   cached(proc: ProcInfo): string | null | undefined {
     return this.#cache.get(`${proc.pid}:${proc.startTime}`);
   }
@@ -39,16 +38,17 @@ export async function jobProcesses(
   const ids = new Set(jobs.map((j) => j.id));
   const owner = new Map<number, string>();
   const self = process.pid;
+  const outside: ProcInfo[] = [];
   for (const proc of table) {
     if (proc.pid === self) continue;
     const byGroup = byPgid.get(proc.pgid) ?? byPgid.get(proc.pid);
-    if (byGroup) {
-      owner.set(proc.pid, byGroup);
-      continue;
-    }
-    // Most processes are known already: no await (one microtask per process) for those.
-    const known = cookies.cached(proc);
-    const cookie = known !== undefined ? known : await cookies.jobOf(proc);
+    if (byGroup) owner.set(proc.pid, byGroup);
+    else outside.push(proc);
+  }
+  // Most processes are known already; the rest are read together.
+  await cookies.load(outside);
+  for (const proc of outside) {
+    const cookie = cookies.cached(proc);
     if (cookie && ids.has(cookie)) owner.set(proc.pid, cookie);
   }
   // Descendants of owned processes that dropped the cookie (env -i) still belong to the job.
@@ -105,6 +105,6 @@ export async function leftoverProcesses(
   othersLeader: (pid: number) => boolean = () => false,
 ): Promise<ProcInfo[]> {
   const newest = lastPid();
-  const table = ranMs < NO_WRAP_WITHIN_MS && newest !== undefined && newest >= leaderPid ? readProcsAfter(leaderPid, othersLeader, newest) : await freshProcTable();
+  const table = ranMs < NO_WRAP_WITHIN_MS && newest !== undefined && newest >= leaderPid ? await readProcsAfter(leaderPid, othersLeader, newest) : await freshProcTable();
   return (await jobProcesses(table, [{ id: jobId, pgid: leaderPid }], cookies)).get(jobId) ?? [];
 }

@@ -1,5 +1,6 @@
 import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_ACCOUNTING, type AccountingKind } from './accounting/index.js';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '@kingly/cmd';
 import { DEFAULT_MAX_SAMPLES, DEFAULT_QUEUE } from '@kingly/cmd';
@@ -39,6 +40,8 @@ export interface WorkerOptions {
    * about 1.5× this (then retried when it has attempts left). @default 20000
    */
   readonly lockDurationMs?: number;
+  /** How processes are read: "proc" (Linux's /proc) or "ps" (portable, as on macOS); one choice per process. @default "proc" on Linux, "ps" elsewhere */
+  readonly accounting?: AccountingKind;
   /**
    * How long finished jobs are kept: every worker prunes older ones and those beyond maxJobs (one
    * pass per retentionIntervalMs over all workers), and their records expire after maxAge.
@@ -74,6 +77,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxSamplesPerJob: Math.min(10_000, Math.max(10, Math.floor(options.maxSamplesPerJob ?? DEFAULT_MAX_SAMPLES))),
     reapIntervalMs: options.reapIntervalMs ?? 5000,
     lockDurationMs: options.lockDurationMs ?? 20_000,
+    accounting: options.accounting ?? DEFAULT_ACCOUNTING,
     retention: options.retention ?? DEFAULT_RETENTION,
     retentionIntervalMs: options.retentionIntervalMs ?? 60_000,
     workerId: options.workerId ?? `${host}-${process.pid}-${randomBytes(3).toString('hex')}`,

@@ -16,6 +16,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The accounting backend the worker tests run against: the platform's default, or KINGLY_ACCOUNTING
+ * ("proc" or "ps"; CI runs the tracking, kill and limit tests with both).
+ */
+export const ACCOUNTING: Pick<WorkerOptions, 'accounting'> = (() => {
+  const kind = process.env.KINGLY_ACCOUNTING;
+  if (kind === undefined || kind === '') return {};
+  if (kind !== 'proc' && kind !== 'ps') throw new Error(`KINGLY_ACCOUNTING must be "proc" or "ps", got '${kind}'`);
+  return { accounting: kind };
+})();
+
 export function createHarness(label: string): Harness {
   const redisUrl = inject('redisUrl');
   const prefix = uniqueName(label);
@@ -27,7 +38,7 @@ export function createHarness(label: string): Harness {
     prefix,
     client,
     async startWorker(options = {}) {
-      const worker = await createWorker({ redisUrl, prefix, concurrency: 4, shutdownGraceMs: 2000, ...options });
+      const worker = await createWorker({ redisUrl, prefix, concurrency: 4, shutdownGraceMs: 2000, ...ACCOUNTING, ...options });
       workers.push(worker);
       return worker;
     },
@@ -57,7 +68,7 @@ export async function logLines(client: KinglyClient, id: string): Promise<string
 /** A worker in its own process (built dist), as a user runs it; resolves once its heartbeat shows. */
 export async function spawnWorkerProcess(h: Harness, options: Partial<WorkerOptions> = {}): Promise<{ child: ChildProcess; output: () => string }> {
   const before = new Set((await h.client.listWorkers()).map((w) => w.id));
-  const settings = JSON.stringify({ redisUrl: h.redisUrl, prefix: h.prefix, concurrency: 4, shutdownGraceMs: 1000, ...options });
+  const settings = JSON.stringify({ redisUrl: h.redisUrl, prefix: h.prefix, concurrency: 4, shutdownGraceMs: 1000, ...ACCOUNTING, ...options });
   const code = `import('@kingly/worker').then((m) => m.runWorkerMain(${settings})).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
   h.track(child);

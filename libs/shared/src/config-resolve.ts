@@ -30,6 +30,8 @@ export interface KinglyConfig {
   readonly retention: RetentionPolicy;
   /** `api.port` in the file, if given (the API's port when no flag or KINGLY_API_PORT says). */
   readonly apiPort: number | undefined;
+  /** `worker.accounting` in the file: how workers read processes. @default undefined (the worker's platform default) */
+  readonly accounting: 'proc' | 'ps' | undefined;
   /** `webhooks` in the file: where the API process POSTs job endings. @default [] */
   readonly webhooks: readonly WebhookConfig[];
 }
@@ -82,6 +84,7 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
       maxJobs: file.retention?.maxJobs ?? DEFAULT_RETENTION.maxJobs,
     },
     apiPort: file.api?.port,
+    accounting: file.worker?.accounting,
     webhooks: file.webhooks ?? [],
   };
 }

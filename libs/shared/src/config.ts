@@ -153,6 +153,18 @@ export const configFileSchema = z
       .strict()
       .optional()
       .describe('The HTTP API (live page, Bull Board, /api) that kingly up starts and kingly api runs.'),
+    /** How `kingly worker` runs. @default {} */
+    worker: z
+      .object({
+        /** How job processes are found and measured: "proc" reads Linux's /proc, "ps" runs ps (portable). @default "proc" on Linux, "ps" elsewhere */
+        accounting: z
+          .enum(['proc', 'ps'])
+          .optional()
+          .describe('How the worker finds and measures job processes: "proc" reads Linux\'s /proc, "ps" runs ps (portable, as on macOS). Default: proc on Linux, ps elsewhere.'),
+      })
+      .strict()
+      .optional()
+      .describe('How kingly worker runs.'),
     /** Where the API process POSTs job endings, signed with each entry's secret. @default [] */
     webhooks: z
       .array(webhookConfigSchema)

@@ -48,6 +48,7 @@ Examples:
       redisUrl,
       queue: config.queue,
       prefix: config.prefix,
+      ...(config.accounting ? { accounting: config.accounting } : {}),
       retention: config.retention,
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(shutdownGraceMs !== undefined ? { shutdownGraceMs } : {}),

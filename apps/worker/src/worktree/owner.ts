@@ -1,30 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { accounting, type AccountingKind } from '../accounting/index.js';
 
-/** A process, told apart from a later one that got the same pid (start time in clock ticks since boot). */
+/** A process, told apart from a later one that got the same pid (by its start time). */
 export interface ProcessOwner {
   readonly host: string;
   readonly pid: number;
-  /** From /proc/<pid>/stat; null where there is no /proc. */
+  /** From the accounting backend (processStartTime); null when it could not be read. */
   readonly startTime: number | null;
+  /** Which backend measured startTime (their units differ). @default "proc" (owners written before there was a choice) */
+  readonly clock?: AccountingKind;
 }
 
-/** Start time of a process from /proc, or null when it is gone or there is no /proc. */
-export function processStartTime(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, starttime field 22.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return null;
-    const value = Number(fields[19]);
-    return Number.isFinite(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
+/** Start time of a process (the accounting backend's unit), or null when it is gone. */
+export const processStartTime = (pid: number): number | null => accounting().startTimeSync(pid);
 
 /** This process. */
-export const currentOwner = (): ProcessOwner => ({ host: hostname(), pid: process.pid, startTime: processStartTime(process.pid) });
+export const currentOwner = (): ProcessOwner => ({ host: hostname(), pid: process.pid, startTime: processStartTime(process.pid), clock: accounting().kind });
 
 /**
  * True when the owner is known to be gone: on this host, its pid is free or now belongs to a
@@ -38,8 +29,9 @@ export function isOwnerDead(owner: ProcessOwner): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return true;
   }
-  // The pid is taken; by the owner only if it started at the same tick (null now: a zombie).
-  if (owner.startTime === null) return false;
+  // The pid is taken; by the owner only if it started at the same time (null now: a zombie). A
+  // time another backend measured cannot be compared: the live pid is taken at its word.
+  if (owner.startTime === null || (owner.clock ?? 'proc') !== accounting().kind) return false;
   return processStartTime(owner.pid) !== owner.startTime;
 }
 
@@ -47,5 +39,6 @@ export function parseOwner(value: unknown): ProcessOwner | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const o = value as Record<string, unknown>;
   if (typeof o.host !== 'string' || typeof o.pid !== 'number') return undefined;
-  return { host: o.host, pid: o.pid, startTime: typeof o.startTime === 'number' ? o.startTime : null };
+  const clock = o.clock === 'ps' || o.clock === 'proc' ? o.clock : undefined;
+  return { host: o.host, pid: o.pid, startTime: typeof o.startTime === 'number' ? o.startTime : null, ...(clock ? { clock } : {}) };
 }
