@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // Tests are outside the packages' tsconfig.json files: they are typed by tsconfig.test.json.
-    files: ['apps/*/test/**/*.ts', 'libs/*/test/**/*.ts', '**/*.test.ts', 'vitest.config.ts'],
+    files: ['apps/*/test/**/*.ts', 'libs/*/test/**/*.ts', '**/*.test.ts', 'vitest.config.ts', 'tests/**/*.ts', 'vitest.hosts.config.ts'],
     languageOptions: {
       parserOptions: { projectService: false, project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
     },

@@ -84,6 +84,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     redis,
     keys,
     beat: { id: options.workerId, host: options.host, pid: process.pid, queue: options.queue, concurrency: options.concurrency, startedAt: Date.now(), intervalMs: options.heartbeatMs },
+    ttlMs: options.heartbeatTtlMs,
     runningCount: () => running.size,
     failures,
     // Soon a sibling worker on this host may take this one for dead and kill its jobs: take no more.
@@ -91,6 +92,16 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       options.log(`kingly worker: heartbeat of worker ${options.workerId} failing since ${new Date(lastBeatAt).toISOString()}; not taking jobs`);
       // pause(true): running jobs go on; only new ones are not taken.
       worker?.pause(true).catch((error: unknown) => failures.failed(`pausing BullMQ worker ${options.workerId}`, error));
+    },
+    // The key has surely expired: any other worker now ends this one's jobs worker-lost. Their
+    // processes must not go on unrecorded (a partition), so this worker ends them itself (fencing).
+    onExpired: (lastBeatAt) => {
+      const silentS = Math.round((Date.now() - lastBeatAt) / 1000);
+      const reason = `worker ${options.workerId} on ${options.host} could not reach Redis for ${silentS}s (heartbeat expired); its jobs were ended`;
+      options.log(`kingly worker: ${reason} (${running.size} job(s))`);
+      for (const job of running.values()) {
+        job.stop({ state: 'worker-lost', reason }, { graceMs: 2000 }).catch((error: unknown) => failures.failed(`fencing kill of job ${job.id}`, error));
+      }
     },
     onRecovered: () => {
       options.log(`kingly worker: heartbeat of worker ${options.workerId} written again; taking jobs`);

@@ -2,20 +2,19 @@ import type { Redis } from 'ioredis';
 import type { KinglyKeys, WorkerHeartbeat } from '@kingly/cmd';
 import type { FailureLog } from './failure-log.js';
 
-/** The heartbeat key lives this many intervals after the last beat. */
-const TTL_INTERVALS = 3;
 /**
- * A worker whose beats have failed for this many intervals stops taking jobs: half the key's
- * life, so it stops (checked every interval, so after two) a whole interval before a sibling
- * worker on its host may take it for dead and kill its jobs.
+ * A worker whose beats have failed for this share of the key's life stops taking jobs, well
+ * before any other worker may take it for dead.
  */
-const FAIL_AFTER_INTERVALS = TTL_INTERVALS / 2;
+const FAIL_AFTER_TTL_SHARE = 0.5;
 
 export interface HeartbeatOptions {
   readonly redis: Redis;
   readonly keys: KinglyKeys;
   /** What the beat says about the worker; `intervalMs` is how often it is written. */
   readonly beat: Omit<WorkerHeartbeat, 'lastSeenAt' | 'running'>;
+  /** How long the key lives after a beat: once it is gone, any worker ends this one's jobs `worker-lost`. */
+  readonly ttlMs: number;
   /** How many jobs run now. */
   readonly runningCount: () => number;
   /** Where failed beats are reported. */
@@ -24,10 +23,16 @@ export interface HeartbeatOptions {
   readonly onFailing?: (lastBeatAt: number) => void;
   /** A beat was written again after onFailing. @default nothing */
   readonly onRecovered?: (lastBeatAt: number) => void;
+  /**
+   * No beat was written for the key's whole life: it has surely expired (it was set no later than
+   * the last reply came), so other workers take this one for dead. Called once per outage.
+   * @default nothing
+   */
+  readonly onExpired?: (lastBeatAt: number) => void;
 }
 
 /**
- * Keeps the worker's heartbeat key fresh (it expires three intervals after the last beat) and its
+ * Keeps the worker's heartbeat key fresh (it expires `ttlMs` after the last beat) and its
  * entry in the workers registry, which outlives it so a dead worker shows as dead. A sibling
  * worker on the host kills the jobs of a worker whose key expired, so failing beats are logged and
  * reported (onFailing) well before that.
@@ -42,6 +47,7 @@ export class Heartbeat {
   #lastOkAt = Date.now();
   #inFlight = false;
   #failing = false;
+  #expired = false;
 
   constructor(options: HeartbeatOptions) {
     this.#o = options;
@@ -71,7 +77,7 @@ export class Heartbeat {
   async beat(): Promise<void> {
     this.#beat.lastSeenAt = Date.now();
     this.#beat.running = this.#o.runningCount();
-    const ttlMs = this.#beat.intervalMs * TTL_INTERVALS;
+    const ttlMs = this.#o.ttlMs;
     const json = JSON.stringify(this.#beat);
     const results = await this.#o.redis.multi().set(this.#key, json, 'PX', ttlMs).hset(this.#registry, this.#beat.id, json).exec();
     // EXEC reports a command's error (a key of the wrong type) in its results, not as a rejection.
@@ -99,6 +105,7 @@ export class Heartbeat {
           this.#o.failures.worked(this.#what);
           if (this.#failing) {
             this.#failing = false;
+            this.#expired = false;
             this.#o.onRecovered?.(this.#lastOkAt);
           }
         },
@@ -108,9 +115,14 @@ export class Heartbeat {
         },
       );
     }
-    if (!this.#failing && Date.now() - this.#lastOkAt > this.#beat.intervalMs * FAIL_AFTER_INTERVALS) {
+    const silentMs = Date.now() - this.#lastOkAt;
+    if (!this.#failing && silentMs > this.#o.ttlMs * FAIL_AFTER_TTL_SHARE) {
       this.#failing = true;
       this.#o.onFailing?.(this.#lastOkAt);
+    }
+    if (this.#failing && !this.#expired && silentMs >= this.#o.ttlMs) {
+      this.#expired = true;
+      this.#o.onExpired?.(this.#lastOkAt);
     }
   }
 }

@@ -98,7 +98,8 @@ function pipeOutput(child: SpawnedProcess, publisher: LogPublisher, onStdout?: (
 
 function outcomeOf(exit: { code: number | null; signal: NodeJS.Signals | null }, running: RunningJob): Outcome {
   const stopped = running.stopOutcome;
-  if (stopped) return { ...stopped, signal: exit.signal ?? stopped.signal };
+  // A fenced job (its worker's heartbeat expired) is worker-lost whatever signal ended it.
+  if (stopped) return stopped.state === 'worker-lost' ? { ...stopped } : { ...stopped, signal: exit.signal ?? stopped.signal };
   if (exit.code === 0) return { state: 'succeeded', exitCode: 0 };
   if (exit.code !== null) return { state: 'failed', exitCode: exit.code };
   const n = exit.signal ? signalNumber(exit.signal) : undefined;

@@ -2,8 +2,8 @@ import type { Job } from 'bullmq';
 import type { JobData, Outcome, RunLimits } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
 
-/** Outcomes the worker imposes by killing a job (cancel, limits, shutdown). */
-export type StopOutcome = Extract<Outcome, { state: 'cancelled' | 'timed-out' | 'memory-limit' }>;
+/** Outcomes the worker imposes by killing a job (cancel, limits, shutdown, its own expired heartbeat). */
+export type StopOutcome = Extract<Outcome, { state: 'cancelled' | 'timed-out' | 'memory-limit' | 'worker-lost' }>;
 
 /** The latest measurement of a job's whole process tree. */
 export interface Sample {

@@ -3,7 +3,11 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_ACCOUNTING, type AccountingKind } from './accounting/index.js';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '@kingly/cmd';
+import { ErrorCodes, KinglyError } from '@kingly/cmd';
 import { DEFAULT_MAX_SAMPLES, DEFAULT_QUEUE } from '@kingly/cmd';
+
+/** Heartbeat interval when none is given: dead workers are found within about 10 s (TTL 6 s + a reap pass). */
+export const DEFAULT_HEARTBEAT_MS = 2000;
 
 /** How a worker runs. Every field but redisUrl has a default. */
 export interface WorkerOptions {
@@ -17,8 +21,18 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** On shutdown, how long running jobs may go on before their process groups are killed. @default 10000 */
   readonly shutdownGraceMs?: number;
-  /** Heartbeat interval; the heartbeat key lives three intervals. @default 5000 */
+  /**
+   * Heartbeat interval, ms: one MULTI (SET PX + HSET) per worker per interval. @default 2000
+   */
   readonly heartbeatMs?: number;
+  /**
+   * How long the heartbeat key lives after a beat, ms (at least twice heartbeatMs). When it has
+   * expired, any worker ends this one's jobs `worker-lost` (within reapIntervalMs more), and this
+   * worker, if it is alive but cut off from Redis, kills them itself. Shorter finds dead workers
+   * sooner; longer rides out longer Redis or network stalls without ending running jobs.
+   * @default 3 × heartbeatMs (6000)
+   */
+  readonly heartbeatTtlMs?: number;
   /** Lines kept per job log (MAXLEN ~); a system line says when output was cut. @default 100000 */
   readonly maxLogLines?: number;
   /**
@@ -33,7 +47,7 @@ export interface WorkerOptions {
    * resolution halves, so a long job keeps its whole run at a coarser grain. @default 1000
    */
   readonly maxSamplesPerJob?: number;
-  /** How often dead workers' jobs are looked for, ms. @default 5000 */
+  /** How often dead workers' jobs are looked for, ms (a SCAN of running entries per pass). @default heartbeatMs */
   readonly reapIntervalMs?: number;
   /**
    * How long a job's BullMQ lock lasts without renewal; a dead worker's job is seen stalled within
@@ -64,18 +78,25 @@ export type ResolvedWorkerOptions = Required<WorkerOptions>;
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const host = options.host ?? hostname();
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const heartbeatTtlMs = options.heartbeatTtlMs ?? heartbeatMs * 3;
+  // A key that may expire between two beats would make a live worker look dead.
+  if (heartbeatTtlMs < heartbeatMs * 2) {
+    throw new KinglyError(ErrorCodes.BAD_INPUT, `heartbeat TTL must be at least twice the heartbeat interval (${heartbeatMs}ms), got ${heartbeatTtlMs}ms`);
+  }
   return {
     redisUrl: options.redisUrl,
     queue: options.queue ?? DEFAULT_QUEUE,
     prefix: options.prefix ?? 'kingly',
     concurrency: options.concurrency ?? availableParallelism(),
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
-    heartbeatMs: options.heartbeatMs ?? 5000,
+    heartbeatMs,
+    heartbeatTtlMs,
     maxLogLines: options.maxLogLines ?? 100_000,
     maxLogBytes: options.maxLogBytes ?? 64 * 1024 * 1024,
     sampleIntervalMs: Math.max(100, options.sampleIntervalMs ?? 1000),
     maxSamplesPerJob: Math.min(10_000, Math.max(10, Math.floor(options.maxSamplesPerJob ?? DEFAULT_MAX_SAMPLES))),
-    reapIntervalMs: options.reapIntervalMs ?? 5000,
+    reapIntervalMs: options.reapIntervalMs ?? heartbeatMs,
     lockDurationMs: options.lockDurationMs ?? 20_000,
     accounting: options.accounting ?? DEFAULT_ACCOUNTING,
     retention: options.retention ?? DEFAULT_RETENTION,
