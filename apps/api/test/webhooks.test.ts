@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freeLoopbackPort, parseEvent, webhookId, type JobRecord, type WebhookConfig, type WebhookStatus } from '@kingly/cmd';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from '@kingly/testing';
 import { buildApp } from '../dist/index.js';
-import { createApiHarness, TOKEN, waitForState, type ApiHarness } from './harness.js';
+import { createApiHarness, fixturePath, TOKEN, waitForState, type ApiHarness } from './harness.js';
 
 // The API delivers kingly.config.json's webhooks: real worker, real API apps on one prefix, and a
 // real HTTP receiver that checks each delivery's HMAC with its own code.
@@ -10,6 +11,16 @@ import { createApiHarness, TOKEN, waitForState, type ApiHarness } from './harnes
 const SECRET = 'whsec-test-0123456789abcdef';
 /** Fast retries, so a test sees several attempts. */
 const RETRY = { baseDelayMs: 100, maxDelayMs: 400, timeoutMs: 5000 };
+/** Whether a program is on PATH (the README's Python and shell checks need python3 and openssl). */
+const onPath = (program: string): boolean => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed-out', 'memory-limit', 'spawn-failed', 'worker-lost'];
 
 describe('webhooks', () => {
@@ -159,5 +170,21 @@ describe('webhooks', () => {
     // Both API processes read the group.
     const consumers = (await (await h.client.redis()).xinfo('CONSUMERS', h.client.keys.events, `webhook:${webhookId(webhook)}`)) as unknown[][];
     expect(consumers.map((c) => c[1]).sort()).toEqual(['api-1', 'api-2']);
+  });
+
+  it.skipIf(!onPath('python3') || !onPath('openssl'))("the README's Python and shell checks accept every delivery and refuse a tampered one", async () => {
+    const r = await receiver();
+    const h = await setup('webhooks-readme', [{ url: r.url, events: ['finished'], secret: SECRET }]);
+    await waitFor(async () => ((await (await h.client.redis()).xinfo('GROUPS', h.client.keys.events)) as unknown[]).length === 1, { message: 'the consumer group to exist' });
+    await h.client.enqueueMany([{ command: 'echo "quotes \\" and ünïcode %s"' }, { command: 'exit 5' }]);
+    await waitFor(() => r.received.length === 2, { timeoutMs: 20_000, message: 'two deliveries' });
+    const check = (program: string, args: string[], timestamp: string, signature: string, body: string): string =>
+      execFileSync(program, [...args, timestamp, signature], { input: body, env: { ...process.env, KINGLY_WEBHOOK_SECRET: SECRET } }).toString().trim();
+    for (const d of r.received) {
+      for (const [program, args] of [['python3', [fixturePath('verify-webhook.py')]], ['sh', [fixturePath('verify-webhook.sh')]]] as const) {
+        expect(check(program, [...args], d.timestamp, d.signature, d.body), `${program} on ${d.eventId}`).toBe('ok');
+        expect(check(program, [...args], d.timestamp, d.signature, d.body.replace('"state"', '"State"')), `${program} on a tampered body`).toBe('bad');
+      }
+    }
   });
 });
