@@ -32,6 +32,10 @@ export interface KinglyConfig {
   readonly apiPort: number | undefined;
   /** `worker.accounting` in the file: how workers read processes. @default undefined (the worker's platform default) */
   readonly accounting: 'proc' | 'ps' | undefined;
+  /** `worker.heartbeat` in the file or KINGLY_HEARTBEAT, ms. @default undefined (the worker's: 2000) */
+  readonly heartbeatMs: number | undefined;
+  /** `worker.heartbeatTtl` in the file or KINGLY_HEARTBEAT_TTL, ms. @default undefined (3 × the heartbeat) */
+  readonly heartbeatTtlMs: number | undefined;
   /** `webhooks` in the file: where the API process POSTs job endings. @default [] */
   readonly webhooks: readonly WebhookConfig[];
 }
@@ -58,6 +62,7 @@ export function findConfigFile(dir: string): string | undefined {
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value ? value : undefined);
+const optionalDuration = (value: string | undefined, name: string): number | undefined => (value === undefined ? undefined : parseDuration(value, name));
 
 /**
  * The settings from flags, environment and an already validated config file (`{}` when there is
@@ -85,6 +90,8 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
     },
     apiPort: file.api?.port,
     accounting: file.worker?.accounting,
+    heartbeatMs: optionalDuration(nonEmpty(env.KINGLY_HEARTBEAT), 'KINGLY_HEARTBEAT') ?? optionalDuration(file.worker?.heartbeat, 'worker.heartbeat'),
+    heartbeatTtlMs: optionalDuration(nonEmpty(env.KINGLY_HEARTBEAT_TTL), 'KINGLY_HEARTBEAT_TTL') ?? optionalDuration(file.worker?.heartbeatTtl, 'worker.heartbeatTtl'),
     webhooks: file.webhooks ?? [],
   };
 }

@@ -161,6 +161,16 @@ export const configFileSchema = z
           .enum(['proc', 'ps'])
           .optional()
           .describe('How the worker finds and measures job processes: "proc" reads Linux\'s /proc, "ps" runs ps (portable, as on macOS). Default: proc on Linux, ps elsewhere.'),
+        /** How often the worker writes its heartbeat (one MULTI per beat). @default "2s" */
+        heartbeat: duration.optional().describe('How often each worker writes its heartbeat, such as "2s". Default: "2s".'),
+        /**
+         * How long a heartbeat lasts (at least twice `heartbeat`): a worker silent this long is dead, its jobs end
+         * worker-lost within one more heartbeat, and a worker cut off from Redis this long ends its own jobs.
+         * Shorter finds dead workers sooner; longer rides out longer Redis or network stalls. @default 3 × heartbeat ("6s")
+         */
+        heartbeatTtl: duration
+          .optional()
+          .describe('How long a heartbeat lasts, such as "6s" (at least twice heartbeat): a worker silent this long is taken for dead and its jobs end worker-lost. Default: 3 × heartbeat.'),
       })
       .strict()
       .optional()

@@ -49,6 +49,8 @@ Examples:
       queue: config.queue,
       prefix: config.prefix,
       ...(config.accounting ? { accounting: config.accounting } : {}),
+      ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),
+      ...(config.heartbeatTtlMs !== undefined ? { heartbeatTtlMs: config.heartbeatTtlMs } : {}),
       retention: config.retention,
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(shutdownGraceMs !== undefined ? { shutdownGraceMs } : {}),
