@@ -9,6 +9,8 @@ export interface JobPageQuery {
   readonly limit: number;
   /** From a previous page's `nextCursor`: continue after its last job. */
   readonly cursor?: string;
+  /** Only jobs older than this one (a job id, e.g. the last row a page shows). Not with `cursor`. */
+  readonly before?: string;
 }
 
 export interface JobPage {
@@ -36,9 +38,10 @@ function decode(cursor: string): Position {
  * (O(page) however many jobs there are); one job more than the page says whether an older page exists.
  */
 export async function listJobPage(client: KinglyClient, query: JobPageQuery): Promise<JobPage> {
-  const position = query.cursor ? decode(query.cursor) : undefined;
+  if (query.cursor && query.before) throw badInput('query parameter before: give cursor or before, not both');
+  const before = query.cursor ? decode(query.cursor)[1] : query.before;
   const filters = { state: query.state, name: query.name, group: query.group, queue: query.queue };
-  const after = await client.listJobs({ ...filters, limit: query.limit + 1, ...(position ? { before: position[1] } : {}) });
+  const after = await client.listJobs({ ...filters, limit: query.limit + 1, ...(before ? { before } : {}) });
   const jobs = after.slice(0, query.limit);
   return { jobs, nextCursor: after.length > query.limit ? encode(jobs[jobs.length - 1]!) : null };
 }

@@ -66,6 +66,13 @@ describe('jobs routes', () => {
     } while (cursor && pages < 10);
     expect(pages).toBe(3);
     expect(seen).toEqual([...ids].reverse());
+
+    // `before` (a job id, as the live page's "Older" sends the last row it shows) pages the same way.
+    const older = await h.call(`/api/jobs?group=paging&limit=2&before=${ids[3]}`);
+    expect(older.json().jobs.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
+    expect(older.json().nextCursor).not.toBeNull();
+    const oldest = await h.call(`/api/jobs?group=paging&limit=2&before=${ids[1]}`);
+    expect(oldest.json()).toMatchObject({ jobs: [{ id: ids[0] }], nextCursor: null });
   });
 
   it('DELETE /api/jobs/:id kills a running job: 202, then it ends cancelled and no process is left', async () => {
@@ -137,6 +144,10 @@ describe('jobs routes', () => {
       expect(state.json().message).toMatch(/^query parameter state: must be one of queued, running, succeeded/);
       const cursor = await h.call('/api/jobs?cursor=garbage');
       expect(cursor.json()).toMatchObject({ statusCode: 400, message: "query parameter cursor: not a cursor this API gave out, got 'garbage'" });
+      const before = await h.call('/api/jobs?before=%3Cscript%3E');
+      expect(before.json()).toMatchObject({ statusCode: 400, code: 'E_BAD_INPUT', message: expect.stringMatching(/^query parameter before: must match pattern/) });
+      const both = await h.call(`/api/jobs?before=abc&cursor=${Buffer.from('["","abc"]').toString('base64url')}`);
+      expect(both.json()).toMatchObject({ statusCode: 400, message: 'query parameter before: give cursor or before, not both' });
       const grace = await h.call({ method: 'DELETE', url: '/api/jobs/abc?graceMs=soon' });
       expect(grace.json()).toMatchObject({ statusCode: 400, message: 'query parameter graceMs: must be integer, got "soon"' });
       const signal = await h.call({ method: 'DELETE', url: '/api/jobs/abc?signal=NOPE' });

@@ -13,6 +13,7 @@ interface ListQuery {
   queue?: string;
   limit: number;
   cursor?: string;
+  before?: string;
 }
 
 /** POST/GET /api/jobs, GET/DELETE /api/jobs/:id. */
@@ -54,6 +55,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
             queue: queueName,
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
             cursor: { type: 'string', minLength: 1, description: 'nextCursor of the previous page' },
+            before: { ...jobIdParams.properties.id, description: 'only jobs older than this job (e.g. the last one shown); not with cursor' },
           },
         },
         response: {
