@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +24,26 @@ export function loadPageFiles(dir: string = PAGE_DIR): ReadonlyMap<string, PageF
   for (const name of readdirSync(dir)) {
     const type = TYPES[extname(name)];
     if (type) files.set(name, { body: readFileSync(join(dir, name), 'utf8'), type });
+  }
+  return files;
+}
+
+/**
+ * Libraries the page loads from /page/vendor/<name>, read from node_modules (never a CDN: the page
+ * works offline and sends no request off the machine).
+ */
+const VENDOR: Record<string, string> = {
+  'ansi_up.js': 'ansi_up/ansi_up.js',
+  'uPlot.esm.js': 'uplot/dist/uPlot.esm.js',
+  'uPlot.min.css': 'uplot/dist/uPlot.min.css',
+};
+
+/** Reads the vendored libraries once. */
+export function loadVendorFiles(): ReadonlyMap<string, PageFile> {
+  const require = createRequire(import.meta.url);
+  const files = new Map<string, PageFile>();
+  for (const [name, module] of Object.entries(VENDOR)) {
+    files.set(name, { body: readFileSync(require.resolve(module), 'utf8'), type: TYPES[extname(name)]! });
   }
   return files;
 }

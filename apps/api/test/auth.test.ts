@@ -17,6 +17,7 @@ const PROTECTED: Array<[string, string]> = [
   ['GET', '/board/api/queues'],
   ['GET', '/docs/json'],
   ['GET', '/page/app.js'],
+  ['GET', '/page/vendor/ansi_up.js'],
 ];
 
 const cookieFrom = (setCookie: string | string[] | undefined): string => {

@@ -1,26 +1,14 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KinglyClient } from '@kingly/cmd';
 import { pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
 import { createWorker, type KinglyWorker } from '@kingly/worker';
 import { startApiServer, type ApiServer } from '../dist/index.js';
+import { launchChromium, watchPage } from './browser-harness.js';
 import { fixturePath, TOKEN, waitForState } from './harness.js';
-
-// Debian's Chromium (.ci/run installs it when missing); KINGLY_CHROMIUM points elsewhere.
-const CHROMIUM = process.env.KINGLY_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 /** Screenshots for people to look at (git ignores the folder). */
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
@@ -31,25 +19,22 @@ describe('the live page and Bull Board in Chromium', () => {
   let client: KinglyClient;
   let worker: KinglyWorker;
   let server: ApiServer;
+  let browser: Browser;
   let context: BrowserContext;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set KINGLY_CHROMIUM)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     client = new KinglyClient({ redisUrl, prefix });
     worker = await createWorker({ redisUrl, prefix, concurrency: 2, shutdownGraceMs: 1000, sampleIntervalMs: 300 });
     server = await startApiServer({ redisUrl, prefix, token: TOKEN, host: '127.0.0.1', port: 0 });
-    context = await chromium.launchPersistentContext(join(dir.path, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1280, height: 860 },
-    });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   }, 60_000);
 
   afterAll(async () => {
     await context?.close();
+    await browser?.close();
     await server?.close();
     await worker?.close();
     await client?.close();
@@ -67,15 +52,10 @@ describe('the live page and Bull Board in Chromium', () => {
       return r.pid !== null ? r : undefined;
     }, { timeoutMs: 20_000, message: `job ${id} to be running with a pid` });
 
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('response', (response) => {
-      // The one expected refusal: the live page before logging in.
-      if (response.status() >= 400 && response.url() !== `${server.url}/`) problems.push(`HTTP ${response.status()} ${response.url()}`);
-    });
+    const page = await context.newPage();
+    // The one expected refusal: the live page before logging in. No request leaves the machine
+    // (Bull Board's remote font included).
+    watchPage(page, problems, (url) => url === `${server.url}/`);
 
     // Not logged in: the live page sends the browser to the login form.
     await page.goto(`${server.url}/`);
@@ -111,17 +91,21 @@ describe('the live page and Bull Board in Chromium', () => {
     await waitFor(async () => (await log.textContent())?.includes('gate opened'), { timeoutMs: 15_000, message: 'the new log line to appear' });
     await shot(page, '03-log.png');
 
-    // Kill it with the button: the row moves to Finished as cancelled, and no process is left.
-    await row.locator('button.kill').click();
-    const done = page.locator(`#finished tr[data-job="${id}"]`);
+    // Kill it from the output panel (it covers the right of the tables), after the confirmation:
+    // its row in Jobs says cancelled, and no process is left.
+    await page.locator('#output-actions button.kill').click();
+    await page.locator('#kill-confirm').click();
+    const done = page.locator(`#jobs tr[data-job="${id}"]`);
     await done.waitFor({ timeout: 20_000 });
-    await waitFor(async () => (await done.locator('td.outcome').textContent()) === 'cancelled', { timeoutMs: 20_000, message: 'the finished row to say cancelled' });
+    await waitFor(async () => (await done.locator('td.state').textContent()) === 'cancelled', { timeoutMs: 20_000, message: 'the jobs row to say cancelled' });
     expect(await row.count()).toBe(0);
-    await waitFor(async () => (await page.locator('#log-state').textContent()) === 'ended: cancelled', { timeoutMs: 15_000, message: 'the log panel to say the job ended' });
+    await waitFor(async () => (await page.locator('#output-stream').textContent()) === 'ended', { timeoutMs: 15_000, message: 'the output panel to say the job ended' });
+    expect(await page.locator('#output-state').textContent()).toBe('cancelled');
     expect((await client.getJob(id)).state).toBe('cancelled');
     expect(pidsWithEnv('KINGLY_JOB_ID', id)).toEqual([]);
     await shot(page, '04-killed.png');
     expect(problems).toEqual([]);
+    await page.locator('#output-close').click();
 
     // Its link opens the job in Bull Board: the command, the tail of its output, its data with env hidden.
     await Promise.all([page.waitForURL(`${server.url}/board/queue/commands/${id}`), done.locator('td.job a').click()]);
@@ -133,5 +117,11 @@ describe('the live page and Bull Board in Chromium', () => {
     await page.getByText('<hidden>').first().waitFor({ timeout: 20_000 });
     expect(await page.content()).not.toContain(gate);
     await shot(page, '06-board-data.png');
+    // Its last process figures, readable.
+    await page.getByRole('tab', { name: 'Progress' }).or(page.getByRole('button', { name: 'Progress' })).first().click();
+    await page.getByText('memory (RSS)').first().waitFor({ timeout: 20_000 });
+    expect(await page.content()).not.toContain('rssBytes');
+    await shot(page, '07-board-progress.png');
+    expect(problems).toEqual([]);
   });
 });
