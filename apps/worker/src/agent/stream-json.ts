@@ -14,7 +14,7 @@ export interface StreamJsonReader {
   readonly prices: Readonly<Record<string, ModelPrice>>;
   /** Usage of every assistant message seen, by message id (a message's lines repeat it). */
   readonly messages: Map<string, TokenUsage>;
-  /** Lines that were not a JSON object (left in the log as they are). */
+  /** Lines that were not a JSON object (left in the log as they are); blank lines are not counted. */
   unparsed: number;
 }
 
@@ -36,8 +36,9 @@ export function describeToolUse(name: string, input: unknown): string {
 
 /** Applies one stdout line to the state; false when the line changed nothing (not JSON, or of no interest). */
 export function readStreamJsonLine(reader: StreamJsonReader, line: string): boolean {
+  if (line.trim() === '') return false;
   if (!line.startsWith('{')) {
-    if (line.trim() !== '') reader.unparsed += 1;
+    reader.unparsed += 1;
     return false;
   }
   let event: unknown;
@@ -56,7 +57,8 @@ export function readStreamJsonLine(reader: StreamJsonReader, line: string): bool
     state.model = str(event.model) ?? state.model;
   } else if (event.type === 'assistant' && isObject(event.message)) {
     const message = event.message;
-    state.model = str(message.model) ?? state.model;
+    // Claude Code marks messages it made up itself (an error, "Not logged in") with model "<synthetic>".
+    if (str(message.model) && message.model !== '<synthetic>') state.model = message.model as string;
     const id = str(message.id) ?? `#${reader.messages.size}`;
     if (!reader.messages.has(id)) {
       reader.messages.set(id, isObject(message.usage) ? (message.usage as TokenUsage) : {});
