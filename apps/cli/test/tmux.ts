@@ -5,22 +5,24 @@ import { tempDir, uniqueName, waitFor } from '@kingly/testing';
 
 /** A private tmux server (its own socket) running one shell script in a real terminal. */
 export interface Terminal {
-  /** What the pane shows now, lines joined by '\n' (trailing blanks trimmed). */
-  screen(): string;
+  /** What the pane shows now, lines joined by '\n' (trailing blanks trimmed); with colour codes when `escapes`. */
+  screen(escapes?: boolean): string;
   /** Waits until the pane shows text matching `pattern`, then returns the screen. */
   waitFor(pattern: RegExp, what: string, timeoutMs?: number): Promise<string>;
   /** A file in the terminal's temp directory (for output the script redirects). */
   path(name: string): string;
+  /** Types into the pane: tmux key names (`Down`, `Enter`, `Escape`) or literal text. */
+  keys(...keys: string[]): void;
   close(): void;
 }
 
 const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /**
- * Runs `script` (bash, in a fresh temp directory) in a 200×50 tmux pane with `env` exported. The pane stays after the script
+ * Runs `script` (bash, in a fresh temp directory) in a tmux pane of `size` (200×50 by default) with `env` exported. The pane stays after the script
  * ends (it then waits on `cat`) so its last screen can be read; close() kills the tmux server.
  */
-export function openTerminal(script: string, env: Record<string, string | undefined>): Terminal {
+export function openTerminal(script: string, env: Record<string, string | undefined>, size = { width: 200, height: 50 }): Terminal {
   const dir = tempDir('kingly-tty');
   const socket = uniqueName('kingly-tty');
   const exports = Object.entries(env)
@@ -29,8 +31,8 @@ export function openTerminal(script: string, env: Record<string, string | undefi
   const file = join(dir.path, 'script.sh');
   writeFileSync(file, [...exports, 'export TERM=xterm-256color', `cd ${quote(dir.path)}`, script, 'echo __SCRIPT_END__', 'exec cat'].join('\n'));
   const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-  tmux('new-session', '-d', '-x', '200', '-y', '50', '-s', 'main', `bash ${quote(file)}`);
-  const screen = (): string => tmux('capture-pane', '-p', '-t', 'main', '-J').replace(/\s+$/, '');
+  tmux('new-session', '-d', '-x', String(size.width), '-y', String(size.height), '-s', 'main', `bash ${quote(file)}`);
+  const screen = (escapes = false): string => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'main', '-J').replace(/\s+$/, '');
   return {
     screen,
     async waitFor(pattern, what, timeoutMs = 60_000) {
@@ -42,6 +44,9 @@ export function openTerminal(script: string, env: Record<string, string | undefi
       return screen();
     },
     path: (name) => join(dir.path, name),
+    keys: (...keys) => {
+      tmux('send-keys', '-t', 'main', ...keys);
+    },
     close() {
       try {
         tmux('kill-server');

@@ -1,5 +1,6 @@
 import type { JobRecord, WorkerInfo } from '@kingly/cmd';
 import { formatBytes, formatDuration } from '@kingly/cmd/lite';
+import { paintState } from './colour.js';
 
 const dash = '-';
 
@@ -40,7 +41,7 @@ const commandText = (r: JobRecord): string => clip(r.name && r.name !== r.comman
 export const JOB_TABLE_HEAD = ['ID', 'STATE', 'EXIT', 'DURATION', 'CREATED', 'COMMAND'] as const;
 
 export function jobRow(r: JobRecord, now = Date.now()): string[] {
-  return [r.id, r.state, exitText(r), durationText(r, now), ago(r.createdAt, now), commandText(r)];
+  return [r.id, paintState(r.state), exitText(r), durationText(r, now), ago(r.createdAt, now), commandText(r)];
 }
 
 /** What a worktree job checked out: `branch@sha`, `ref@sha` or the sha alone when REF was one; "-" for other jobs. */
@@ -84,7 +85,7 @@ export function runningRow(r: JobRecord, now = Date.now()): string[] {
 export const FAILURE_TABLE_HEAD = ['ID', 'STATE', 'EXIT', 'ENDED', 'COMMAND'] as const;
 
 export function failureRow(r: JobRecord, now = Date.now()): string[] {
-  return [r.id, r.state, exitText(r), ago(r.finishedAt, now), commandText(r)];
+  return [r.id, paintState(r.state), exitText(r), ago(r.finishedAt, now), commandText(r)];
 }
 
 /** `kingly show`: one "key: value" line per field that says something. */
@@ -93,7 +94,7 @@ export function jobDetails(r: JobRecord): string {
     ['id', r.id],
     ['name', r.name !== r.command ? r.name : null],
     ['command', r.argv ? JSON.stringify(r.argv) : r.command],
-    ['state', r.state],
+    ['state', paintState(r.state)],
     ['exit code', r.exitCode === null ? null : String(r.exitCode)],
     ['signal', r.signal],
     ['reason', r.reason],

@@ -1,12 +1,13 @@
 import type { StatusReport, WebhookStatus } from '@kingly/cmd';
 import { ago, clip, FAILURE_TABLE_HEAD, failureRow, RUNNING_TABLE_HEAD, runningRow, WORKER_TABLE_HEAD, workerRow } from './format-job.js';
+import { paintState } from './colour.js';
 import { formatTable } from './table.js';
 
 /** `kingly status` as text: counts, workers, running jobs with their live figures, recent failures. */
 export function statusText(report: StatusReport, now = Date.now()): string {
   const counts = Object.entries(report.counts)
     .filter(([state, n]) => n > 0 || state === 'queued' || state === 'running')
-    .map(([state, n]) => `${state} ${n}`)
+    .map(([state, n]) => (n > 0 ? paintState(state, `${state} ${n}`) : `${state} ${n}`))
     .join(', ');
   const sections = [`jobs: ${counts}\n`];
   const dead = report.workers.filter((w) => !w.alive).length;
@@ -19,6 +20,12 @@ export function statusText(report: StatusReport, now = Date.now()): string {
   }
   if (report.running.length > 0) {
     sections.push(`running jobs:\n${formatTable(RUNNING_TABLE_HEAD, report.running.map((r) => runningRow(r, now)))}`);
+  }
+  // Agent streams (kingly parallel) among them, with what they have cost so far.
+  const agents = report.running.filter((r) => r.agent !== null);
+  if (agents.length > 0) {
+    const cost = agents.reduce((n, r) => n + (r.agent?.costUsd ?? 0), 0);
+    sections.push(`agents: ${agents.length} running, ${agents.reduce((n, r) => n + (r.agent?.turns ?? 0), 0)} turns, $${cost.toFixed(4)} so far (kingly parallel list)\n`);
   }
   if (report.counts.queued > 0) sections.push(`queued: ${report.counts.queued} job(s) waiting for a worker\n`);
   if (report.recentFailures.length > 0) {

@@ -1,3 +1,5 @@
+import { fitWidth } from './colour.js';
+
 /** ANSI sequences of the few terminal moves a live area needs. */
 const ESC = '\x1b[';
 const CLEAR_TO_END = `${ESC}J`;
@@ -6,8 +8,9 @@ const SHOW_CURSOR = `${ESC}?25h`;
 
 /**
  * The last lines of a terminal, drawn again in place: each `render` moves the cursor back over
- * what the previous one drew and clears it. Lines are cut to the terminal's width so none wraps
- * (a wrapped line would throw the count of lines to move back over).
+ * what the previous one drew and clears it. Lines are cut to the terminal's width, measured in
+ * columns (wide characters, emoji), so none wraps (a wrapped line would throw the count of lines
+ * to move back over).
  */
 export class LiveArea {
   readonly #stream: NodeJS.WriteStream;
@@ -21,7 +24,7 @@ export class LiveArea {
   render(lines: readonly string[]): void {
     const width = Math.max(20, (this.#stream.columns || 80) - 1);
     const back = this.#drawn > 0 ? `${ESC}${this.#drawn}A\r` : '\r';
-    const text = lines.map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line)).join('\n');
+    const text = lines.map((line) => fitWidth(line, width)).join('\n');
     this.#stream.write(`${back}${CLEAR_TO_END}${text}\n`);
     this.#drawn = lines.length;
   }
