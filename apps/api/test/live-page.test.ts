@@ -138,10 +138,15 @@ describe('the live page at a desktop and a phone size', () => {
   });
 
   it.each(['desktop', 'phone'] as const)(
-    '%s: Output opens in view with the command, state, colours as styled text (nothing injected) and a chart that grows',
+    '%s: a CPU sparkline per running job; Output opens in view with the command, state, colours as styled text (nothing injected) and a chart that grows',
     { timeout: 120_000 },
     async (name) => {
       const page = pages[name];
+      // The running row draws the live CPU figures as a sparkline.
+      const spark = page.locator(`#running tr[data-job="${colours}"] svg.spark`);
+      await waitFor(async () => Number((await spark.getAttribute('data-points')) ?? 0) >= 3, { timeoutMs: 20_000, message: 'the sparkline to have 3 points' });
+      expect((await spark.locator('polyline').getAttribute('points'))?.split(' ').length).toBeGreaterThanOrEqual(3);
+
       // Scrolled to the bottom of a long page, the panel still opens in view.
       await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
       const output = page.locator(`#running tr[data-job="${colours}"] button.show-log`);

@@ -6,7 +6,7 @@ export const $ = (id) => document.getElementById(id);
 const LABELS = {
   job: 'Job', command: 'Command', pid: 'PID', cpu: 'CPU', rss: 'RSS', procs: 'Procs', elapsed: 'Elapsed',
   state: 'State', exit: 'Exit', duration: 'Duration', peak: 'Peak RSS', created: 'Created', queue: 'Queue',
-  id: 'Worker', host: 'Host', running: 'Running',
+  id: 'Worker', host: 'Host', running: 'Running', trend: 'CPU, last minute',
 };
 
 /** The cell of `row` whose first class is the first of `className`, made on first use. */

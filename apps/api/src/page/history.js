@@ -14,6 +14,8 @@ const FILTERS = ['state', 'queue', 'group', 'name'];
 const shown = new Map(); // id → record, in table order (newest first)
 let filters = {};
 let hasOlder = false;
+// Bumped when the list starts over (new filters): answers to requests made before are dropped.
+let generation = 0;
 
 const body = () => $('jobs').tBodies[0];
 const rowOf = (id) => body().querySelector(`tr[data-job="${CSS.escape(id)}"]`);
@@ -85,7 +87,9 @@ function appendPage(page) {
 
 /** The first page again, from scratch (filters changed, or the live feed reconnected). */
 export async function reload() {
+  const mine = ++generation;
   const page = await api(url());
+  if (mine !== generation) return;
   shown.clear();
   body().replaceChildren();
   appendPage(page);
@@ -96,8 +100,10 @@ async function loadOlder() {
   const last = rows[rows.length - 1]?.dataset.job;
   const target = $('older');
   target.disabled = true;
+  const mine = generation;
   try {
-    appendPage(await api(url(last)));
+    const page = await api(url(last));
+    if (mine === generation) appendPage(page);
   } catch (error) {
     notify(`Could not load older jobs: ${error.message}`);
   } finally {
@@ -137,8 +143,11 @@ function refreshHead() {
     return;
   }
   headBusy = true;
+  const mine = generation;
   api(url())
-    .then((page) => merge(page.jobs))
+    .then((page) => {
+      if (mine === generation) merge(page.jobs);
+    })
     .catch((error) => notify(`Could not refresh the jobs: ${error.message}`))
     .finally(() => {
       headBusy = false;
@@ -162,11 +171,20 @@ function update(job) {
   if (row) fill(row, record);
 }
 
-/** A lifecycle event from the page's event stream. */
+/**
+ * A lifecycle event from the page's event stream. A job not shown may belong at the top: a new one
+ * (queued; started, for a plain BullMQ job whose record the worker made), or one that has just
+ * come into the state the list is filtered by. Older jobs are left to "Older".
+ */
 export function lifecycle(event) {
-  const record = event.record ?? { id: event.jobId, queue: event.queue, state: event.state };
-  if (shown.has(event.jobId)) update(event.type === 'finished' ? record : { id: event.jobId, state: event.state });
-  else if (matches({ ...record, group: record.group ?? filters.group, name: event.name ?? record.name })) refreshHead();
+  const record = event.record ?? { id: event.jobId, queue: event.queue, name: event.name, state: event.state };
+  if (shown.has(event.jobId)) {
+    update(event.type === 'finished' ? record : { id: event.jobId, state: event.state });
+    return;
+  }
+  const arrives = event.type !== 'finished' || filters.state === event.state;
+  // The event does not name the group: the request filters by it.
+  if (arrives && matches({ ...record, group: record.group ?? filters.group })) refreshHead();
 }
 
 function readFilters() {

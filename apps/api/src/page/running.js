@@ -3,8 +3,10 @@ import { $, button, cell, jobCell } from './dom.js';
 import { bytes, count, duration, percent, title } from './format.js';
 import { kill } from './kill.js';
 import { openOutput } from './output.js';
+import { draw, remember, sparkline } from './sparkline.js';
 
 const running = new Map(); // id → record, with the latest sample merged in
+const cpuHistory = new Map(); // id → the last CPU % figures heard live
 let workers = []; // as the last `workers` event said
 
 export function setSnapshot(status) {
@@ -34,12 +36,14 @@ export function sample(s) {
   for (const key of ['pid', 'cpuPercent', 'rssBytes', 'processCount', 'peakRssBytes']) {
     if (s[key] !== undefined) job[key] = s[key];
   }
+  if (s.cpuPercent !== undefined) cpuHistory.set(s.jobId, remember(cpuHistory.get(s.jobId) ?? [], s.cpuPercent));
   renderRunning();
 }
 
 export function renderRunning() {
   const body = $('running').tBodies[0];
   for (const row of [...body.rows]) if (!running.has(row.dataset.job)) row.remove();
+  for (const id of cpuHistory.keys()) if (!running.has(id)) cpuHistory.delete(id);
   const now = Date.now();
   for (const job of running.values()) {
     let row = body.querySelector(`tr[data-job="${CSS.escape(job.id)}"]`);
@@ -54,6 +58,9 @@ export function renderRunning() {
     cell(row, 'cpu num', percent(job.cpuPercent));
     cell(row, 'rss num', bytes(job.rssBytes));
     cell(row, 'procs num', count(job.processCount));
+    const trend = cell(row, 'trend', '');
+    if (!trend.firstChild) trend.append(sparkline());
+    draw(trend.firstChild, cpuHistory.get(job.id) ?? []);
     cell(row, 'elapsed num', job.startedAt ? duration(now - Date.parse(job.startedAt)) : '–');
     const actions = cell(row, 'actions', '');
     if (!actions.firstChild) {
