@@ -231,14 +231,18 @@ describe('kingly parallel', () => {
     expect((await kingly(['parallel', 'clean', 'budget', '--force'], env, { cwd: repo.path })).exitCode).toBe(0);
   }, 90_000);
 
-  it('agents.maxConcurrent caps running agent jobs over all workers; the rest wait queued', async () => {
+  it('--tasks with agents.maxConcurrent 1: three streams named by task, never two running at once over both workers', async () => {
     const here = join(tmp.path, 'capped');
     mkdirSync(here);
     writeFileSync(join(here, 'kingly.config.json'), JSON.stringify({ agents: { maxConcurrent: 1 } }));
-    const init = await kingly(['parallel', 'init', 'cap', '--streams=3', '--prompt', 'wait [turns:3][slow:100]', '--repo', repo.path], env, { cwd: here });
+    // Three streams from a task list: one branch per task name, each with its own prompt.
+    const tasks = ['api', 'docs', 'ui'].map((name) => ({ name, prompt: `work on ${name} [turns:3][slow:100][file:${name}.txt]` }));
+    writeFileSync(join(here, 'tasks.json'), JSON.stringify(tasks));
+    const init = await kingly(['parallel', 'init', 'cap', '--tasks', 'tasks.json', '--repo', repo.path], env, { cwd: here });
     expect(init.exitCode, init.stderr).toBe(0);
     const s = await settled('cap');
-    expect(s.streams.map((x) => x.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(s.streams.map((x) => [x.stream, x.branch, x.state])).toEqual([['api', 'cap/api', 'succeeded'], ['docs', 'cap/docs', 'succeeded'], ['ui', 'cap/ui', 'succeeded']]);
+    for (const stream of s.streams) expect(git(repo.path, 'show', '--name-only', '--format=', stream.branch)).toBe(`${stream.stream}.txt`);
     // Runs never overlapped: each started after the one before ended.
     const records: JobRecord[] = await Promise.all(s.streams.map((x) => client.getJob(x.jobId!)));
     const spans = records.map((r) => [Date.parse(r.startedAt!), Date.parse(r.finishedAt!)] as const).sort((a, b) => a[0] - b[0]);
@@ -255,6 +259,8 @@ describe('kingly parallel', () => {
     await waitFor(async () => ((await client.getJob(jobId)).agent?.turns ?? 0) >= 1, { timeoutMs: 30_000, message: 'the agent reported its first turn' });
     const agents = agent.pids().filter(isAlive);
     expect(agents.length).toBeGreaterThan(0);
+    // kingly status counts it.
+    expect((await kingly(['status'], lostEnv, { cwd: repo.path })).stdout).toMatch(/^agents: 1 running, \d+ turns, \$0\.\d{4} so far/m);
     lone.process.kill('SIGKILL');
     await lone.stop();
     // A live worker on this host (the file's) reaps it once the dead one's heartbeat expires.
