@@ -144,6 +144,10 @@ describe('jobs routes', () => {
       expect(state.json().message).toMatch(/^query parameter state: must be one of queued, running, succeeded/);
       const cursor = await h.call('/api/jobs?cursor=garbage');
       expect(cursor.json()).toMatchObject({ statusCode: 400, message: "query parameter cursor: not a cursor this API gave out, got 'garbage'" });
+      const nul = await h.call('/api/jobs?name=a%00b');
+      expect(nul.json()).toMatchObject({ statusCode: 400, code: 'E_BAD_INPUT', message: expect.stringMatching(/^query parameter name: must match pattern/) });
+      const long = await h.call(`/api/jobs?group=${'g'.repeat(201)}`);
+      expect(long.json()).toMatchObject({ statusCode: 400, message: expect.stringMatching(/^query parameter group: must NOT have more than 200 characters/) });
       const before = await h.call('/api/jobs?before=%3Cscript%3E');
       expect(before.json()).toMatchObject({ statusCode: 400, code: 'E_BAD_INPUT', message: expect.stringMatching(/^query parameter before: must match pattern/) });
       const both = await h.call(`/api/jobs?before=abc&cursor=${Buffer.from('["","abc"]').toString('base64url')}`);

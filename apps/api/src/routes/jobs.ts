@@ -5,6 +5,8 @@ import { listJobPage } from '../job-pages.js';
 import { errorResponses, jobIdParams, jobRecordJson, jobSpecJson, jobStateJson } from '../schemas.js';
 
 const queueName = { type: 'string', pattern: QUEUE_NAME_PATTERN } as const;
+/** A job name or group to filter by: as long as a spec's (200 characters) and without NUL bytes. */
+const label = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000]+$' } as const;
 
 interface ListQuery {
   state?: JobState;
@@ -50,8 +52,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
           additionalProperties: false,
           properties: {
             state: jobStateJson,
-            name: { type: 'string', minLength: 1 },
-            group: { type: 'string', minLength: 1 },
+            name: label,
+            group: label,
             queue: queueName,
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
             cursor: { type: 'string', minLength: 1, description: 'nextCursor of the previous page' },
