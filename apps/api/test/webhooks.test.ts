@@ -53,6 +53,12 @@ describe('webhooks', () => {
     return new Map(events.filter((e) => e.type === 'finished' && ids.includes(e.jobId)).map((e) => [e.jobId, e.id]));
   }
 
+  /** Waits until the API has made its consumer groups: they start at the newest event, so a job must end after that. */
+  const groupsMade = (h: ApiHarness, count: number): Promise<unknown> =>
+    waitFor(async () => ((await (await h.client.redis()).xinfo('GROUPS', h.client.keys.events)) as unknown[]).length === count, {
+      message: `${count} consumer group(s) on the events stream`,
+    });
+
   const webhookStatus = async (h: ApiHarness, webhook: WebhookConfig): Promise<WebhookStatus | undefined> =>
     (await h.client.status()).webhooks.find((w) => w.id === webhookId(webhook));
 
@@ -69,8 +75,7 @@ describe('webhooks', () => {
     const every: WebhookConfig = { url: all.url, events: ['finished'], secret: SECRET };
     const onlyFailed: WebhookConfig = { url: failures.url, events: ['failed', 'timed-out'], secret: SECRET };
     const h = await setup('webhooks-signed', [every, onlyFailed]);
-    // The groups start at '$': wait until they are read, so no ending comes before them.
-    await waitFor(async () => (await (await h.client.redis()).xinfo('GROUPS', h.client.keys.events) as unknown[]).length === 2, { message: 'both consumer groups to exist' });
+    await groupsMade(h, 2);
 
     const ids = [];
     for (const command of ['true', 'exit 3', 'echo hi', 'exit 4']) ids.push((await h.client.enqueue({ command })).id);
@@ -99,7 +104,7 @@ describe('webhooks', () => {
     const flaky = await receiver((_r, i) => (i < 2 ? 500 : 200));
     const webhook: WebhookConfig = { url: flaky.url, events: ['finished'], secret: SECRET };
     const h = await setup('webhooks-flaky', [webhook]);
-    await waitFor(async () => (await (await h.client.redis()).xinfo('GROUPS', h.client.keys.events) as unknown[]).length === 1, { message: 'the consumer group to exist' });
+    await groupsMade(h, 1);
 
     const { id } = await h.client.enqueue({ command: 'true' });
     await waitFor(() => flaky.accepted().length === 1, { timeoutMs: 20_000, message: 'the third attempt to be accepted' });
@@ -126,7 +131,7 @@ describe('webhooks', () => {
     const refusing = await receiver((r) => ((r as { payload: { state: string } }).payload.state === 'failed' ? 500 : 200));
     const webhook: WebhookConfig = { url: refusing.url, events: ['finished'], secret: SECRET };
     const h = await setup('webhooks-drop', [webhook], { ...RETRY, maxAttempts: 3 });
-    await waitFor(async () => (await (await h.client.redis()).xinfo('GROUPS', h.client.keys.events) as unknown[]).length === 1, { message: 'the consumer group to exist' });
+    await groupsMade(h, 1);
     const bad = (await h.client.enqueue({ command: 'exit 1' })).id;
     await waitForState(h.client, bad, TERMINAL);
     const good = (await h.client.enqueue({ command: 'true' })).id;
@@ -147,10 +152,7 @@ describe('webhooks', () => {
     // A second API process on the same Redis and prefix: the consumer group shares the events out.
     const second = await buildApp({ redisUrl: h.redisUrl, prefix: h.prefix, token: TOKEN, webhooks: [webhook], webhookRetry: RETRY, webhookConsumer: 'api-2', webhookLog: (line) => logs.push(line) });
     open.push(second);
-    await waitFor(async () => {
-      const groups = (await (await h.client.redis()).xinfo('GROUPS', h.client.keys.events)) as unknown[][];
-      return groups.length === 1;
-    }, { message: 'the consumer group to exist' });
+    await groupsMade(h, 1);
 
     const jobIds = (await h.client.enqueueMany(Array.from({ length: 20 }, (_, i) => ({ command: i % 4 === 0 ? 'exit 2' : 'true' })))).map((j) => j.id);
     // Jobs are never held up by a delivery: all end while nothing answers.
@@ -175,7 +177,7 @@ describe('webhooks', () => {
   it.skipIf(!onPath('python3') || !onPath('openssl'))("the README's Python and shell checks accept every delivery and refuse a tampered one", async () => {
     const r = await receiver();
     const h = await setup('webhooks-readme', [{ url: r.url, events: ['finished'], secret: SECRET }]);
-    await waitFor(async () => ((await (await h.client.redis()).xinfo('GROUPS', h.client.keys.events)) as unknown[]).length === 1, { message: 'the consumer group to exist' });
+    await groupsMade(h, 1);
     await h.client.enqueueMany([{ command: 'echo "quotes \\" and ünïcode %s"' }, { command: 'exit 5' }]);
     await waitFor(() => r.received.length === 2, { timeoutMs: 20_000, message: 'two deliveries' });
     const check = (program: string, args: string[], timestamp: string, signature: string, body: string): string =>
