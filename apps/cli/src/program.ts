@@ -15,6 +15,7 @@ import { restartCommand } from './commands/restart.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
+import { topCommand } from './top/command.js';
 import { upCommand } from './commands/up.js';
 import { waitCommand } from './commands/wait.js';
 import { workerCommand } from './commands/worker.js';
@@ -82,6 +83,7 @@ Examples:
     concurrencyCommand(),
     pruneCommand(),
     statusCommand(),
+    topCommand(),
     eventsCommand(),
     devCommand(),
     workerCommand(),
