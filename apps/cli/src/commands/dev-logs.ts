@@ -18,7 +18,7 @@ export function devLogsCommand(): Command {
         'stdout on stdout, stderr and kingly notes (restarts, PORT) on stderr.',
     )
     .argument('[name]', 'the server (needed when several are defined)')
-    .option('-f, --follow', 'keep printing until Ctrl-C or the server ends')
+    .option('-f, --follow', 'keep printing until Ctrl-C, across dev restart and dev stop/start (one log)')
     .option('--tail <n>', 'start with only the last N lines', integer(0))
     .option('--json', 'print one JSON object per line: {"id","stream","line","ts"}')
     .addHelpText(
@@ -43,6 +43,11 @@ Examples:
         throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `dev server '${server.name}' has not run from ${server.cwd}`, {
           hint: `start it with 'kingly dev start ${server.name}'`,
         });
+      }
+      if (options.follow) {
+        const { followAcrossRestarts } = await import('../dev/follow-across.js');
+        await followAcrossRestarts(client, server, job, options);
+        return true;
       }
       return !(await printJobLog(client, job.id, options));
     });

@@ -126,14 +126,17 @@ export async function status(ctx: StatusContext): Promise<StatusReport> {
   return { counts, workers: current, running, recentFailures, webhooks: parseWebhookStats(webhookHash) };
 }
 
-/** The latest unsuccessful endings, from the events stream (it also holds jobs removed from queues). */
+/**
+ * The latest failed endings, from the events stream (it also holds jobs removed from queues). A
+ * cancel is someone's choice (kingly kill, dev stop), not a failure: it is left out.
+ */
 async function latestFailures(ctx: Pick<StatusContext, 'keys' | 'redis'>): Promise<JobRecord[]> {
   const redis = await ctx.redis();
   const entries = (await redis.xrevrange(ctx.keys.events, '+', '-', 'COUNT', FAILURE_SCAN)) as Array<[string, string[]]>;
   const failures: JobRecord[] = [];
   for (const [id, fields] of entries) {
     const event = parseEvent(id, fields);
-    if (event.type === 'finished' && event.record && event.state !== 'succeeded') failures.push(event.record);
+    if (event.type === 'finished' && event.record && event.state !== 'succeeded' && event.state !== 'cancelled') failures.push(event.record);
     if (failures.length === 5) break;
   }
   return failures;
