@@ -168,11 +168,12 @@ export async function pruneJobs(redis: Redis, keys: KinglyKeys, options: PruneOp
     // Each pruned job, whatever made it go, brings the count nearer the cap.
     let excess = options.maxJobs === undefined ? 0 : (await finishedCount()) - options.maxJobs;
     const selects = cutoff !== undefined || options.maxJobs === undefined;
-    await run({
+    // Under the cap with nothing else chosen (a worker's pass, usually): nothing to read.
+    if (selects || excess > 0) await run({
       index: oldestFirst,
       order: 'asc',
       // A job created after the cutoff finished after it: past there only the cap prunes.
-      maxScore: options.maxJobs === undefined && cutoff !== undefined ? cutoff : Number.POSITIVE_INFINITY,
+      maxScore: excess <= 0 && cutoff !== undefined ? cutoff : Number.POSITIVE_INFINITY,
       ...(options.maxJobs !== undefined ? { cap: { max: options.maxJobs, states: [...states] } } : {}),
       more: (row) => excess > 0 || (selects && (cutoff === undefined || row.score <= cutoff)),
       decide: (row) => {
