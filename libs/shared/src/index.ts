@@ -56,3 +56,4 @@ export * from './schemas/agent-state.js';
 export * from './agent/prices.js';
 export * from './agent/agent-hash.js';
 export * from './agent/agent-config.js';
+export * from './agent/describe-tool.js';

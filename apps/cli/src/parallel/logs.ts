@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { addGlobalOptions } from '../options.js';
 import { write } from '../output/write.js';
 import { findStream, streamRuns, withStreamSet } from './context.js';
-import { renderAgentLine } from './render-line.js';
 
 export function parallelLogsCommand(): Command {
   const command = new Command('logs')
@@ -20,6 +19,7 @@ export function parallelLogsCommand(): Command {
   return command.action(async (name: string, stream: string, options: { follow?: boolean; json?: boolean }, cmd: Command) => {
     await withStreamSet(cmd, name, async (ctx) => {
       await findStream(ctx.set, stream);
+      const { renderAgentLine } = await import('./render-line.js');
       const runs = (await streamRuns(ctx)).get(stream) ?? [];
       for (const [i, run] of runs.entries()) {
         const newest = i === runs.length - 1;

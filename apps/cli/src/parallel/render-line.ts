@@ -1,18 +1,9 @@
+import { oneLine as short, toolInputSummary } from '@kingly/cmd';
+
 // One line of an agent's stream-json output, as people read it: assistant text, one line per tool
 // call, the result; init and tool results briefly. Anything else is printed as it is.
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const short = (text: string, max = 200): string => {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
-};
-
-function toolInput(input: unknown): string {
-  if (!isObject(input)) return '';
-  const main = input.command ?? input.file_path ?? input.path ?? input.pattern ?? input.url ?? input.description;
-  return short(typeof main === 'string' ? main : JSON.stringify(input), 150);
-}
-
 /** The readable lines for one raw line (none for lines of no interest to a reader). */
 export function renderAgentLine(line: string): string[] {
   let event: unknown;
@@ -28,7 +19,7 @@ export function renderAgentLine(line: string): string[] {
     return content.flatMap((block) => {
       if (!isObject(block)) return [];
       if (block.type === 'text' && typeof block.text === 'string') return [`assistant: ${short(block.text, 1000)}`];
-      if (block.type === 'tool_use') return [`  → ${String(block.name)}(${toolInput(block.input)})`];
+      if (block.type === 'tool_use') return [`  → ${String(block.name)}(${toolInputSummary(block.input, 150)})`];
       return [];
     });
   }

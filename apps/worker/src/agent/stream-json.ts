@@ -1,4 +1,4 @@
-import { AGENT_TEXT_CHARS, costOf, priceOf, type AgentState, type ModelPrice, type TokenUsage } from '@kingly/cmd';
+import { AGENT_TEXT_CHARS, costOf, oneLine, priceOf, toolInputSummary, type AgentState, type ModelPrice, type TokenUsage } from '@kingly/cmd';
 
 // Claude Code's `--output-format stream-json --verbose`: one JSON object per line.
 //   {"type":"system","subtype":"init","session_id","model",…}
@@ -18,8 +18,7 @@ export interface StreamJsonReader {
   unparsed: number;
 }
 
-const cut = (text: string): string => (text.length <= AGENT_TEXT_CHARS ? text : `${text.slice(0, AGENT_TEXT_CHARS - 1)}…`);
-const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+const short = (text: string): string => oneLine(text, AGENT_TEXT_CHARS);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -27,12 +26,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const inputOf = (u: TokenUsage): number => (num(u.input_tokens) ?? 0) + (num(u.cache_creation_input_tokens) ?? 0) + (num(u.cache_read_input_tokens) ?? 0);
 
 /** `Name: the input's most telling field`, for one line of status. */
-export function describeToolUse(name: string, input: unknown): string {
-  if (!isObject(input)) return name;
-  const main = input.command ?? input.file_path ?? input.path ?? input.pattern ?? input.url ?? input.description ?? input.prompt;
-  const detail = typeof main === 'string' ? main : JSON.stringify(input);
-  return cut(oneLine(`${name}: ${detail}`));
-}
+export const describeToolUse = (name: string, input: unknown): string => short(`${name}: ${toolInputSummary(input, AGENT_TEXT_CHARS)}`);
 
 /** Applies one stdout line to the state; false when the line changed nothing (not JSON, or of no interest). */
 export function readStreamJsonLine(reader: StreamJsonReader, line: string): boolean {
@@ -70,7 +64,7 @@ export function readStreamJsonLine(reader: StreamJsonReader, line: string): bool
     }
     for (const block of Array.isArray(message.content) ? (message.content as unknown[]) : []) {
       if (!isObject(block)) continue;
-      if (block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') state.lastText = cut(oneLine(block.text));
+      if (block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') state.lastText = short(block.text);
       if (block.type === 'tool_use' && typeof block.name === 'string') state.lastTool = describeToolUse(block.name, block.input);
     }
   } else if (event.type === 'result') {
@@ -85,7 +79,7 @@ export function readStreamJsonLine(reader: StreamJsonReader, line: string): bool
     state.result = {
       subtype: str(event.subtype) ?? 'unknown',
       isError: event.is_error === true,
-      text: typeof event.result === 'string' ? cut(oneLine(event.result)) : '',
+      text: typeof event.result === 'string' ? short(event.result) : '',
     };
   } else if (!session) {
     return false;
