@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KinglyClient } from '@kingly/cmd';
-import { pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
+import { fixture, makeRepo, pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
 import { createWorker, type KinglyWorker } from '@kingly/worker';
 import { startApiServer, type ApiServer } from '../dist/index.js';
 import { DESKTOP, launchChromium, logIn, PHONE, watchPage } from './browser-harness.js';
@@ -15,6 +15,14 @@ const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 const SESSION_SECRET = 'live-page-test-session-secret-0123456789';
 const HISTORY = 300;
+
+/** What the tests use of an element in the page (tests are compiled without the DOM's types). */
+interface PageElement {
+  readonly tagName: string;
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { readonly width: number; readonly height: number };
+}
 
 describe('the live page at a desktop and a phone size', () => {
   const redisUrl = inject('redisUrl');
@@ -87,7 +95,7 @@ describe('the live page at a desktop and a phone size', () => {
   /** Visible controls shorter than 40 px (buttons, inputs, links in tables and the header). */
   const smallTargets = (page: Page) =>
     page.locator('button, input, select, header a, td a').evaluateAll((elements) =>
-      elements
+      (elements as unknown as PageElement[])
         .map((el) => ({ el, box: el.getBoundingClientRect() }))
         .filter(({ box }) => box.width > 0 && box.height > 0 && box.height < 40)
         .map(({ el, box }) => `${el.tagName.toLowerCase()} '${el.textContent?.trim() ?? ''}' ${box.height}px`),
@@ -117,7 +125,7 @@ describe('the live page at a desktop and a phone size', () => {
       await page.locator('#older').click();
       await waitFor(async () => (await rows.count()) > before, { timeoutMs: 20_000, message: `page ${pagesRead + 1} to be added` });
     }
-    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-job')));
+    const ids = await rows.evaluateAll((trs) => (trs as unknown as PageElement[]).map((tr) => tr.getAttribute('data-job')));
     expect(ids).toEqual([...parked].reverse());
     expect(await page.locator('#jobs-shown').textContent()).toBe(`${HISTORY} shown`);
     expect(new Set(await rows.locator('td.state').allTextContents())).toEqual(new Set(['queued']));
@@ -231,6 +239,35 @@ describe('the live page at a desktop and a phone size', () => {
     expect(pidsWithEnv('KINGLY_JOB_ID', colours)).toEqual([]);
     // The desktop's open panel heard the end too.
     await waitFor(async () => (await pages.desktop.locator('#output-state').textContent()) === 'cancelled', { timeoutMs: 15_000, message: 'the panel to show cancelled' });
+    expect(problems).toEqual([]);
+  });
+
+  it("an agent job: the output panel shows its model, turns, tokens, cost and last action, then its result", { timeout: 120_000 }, async () => {
+    const page = pages.desktop;
+    if (await page.locator('#output').isVisible()) await page.locator('#output-close').click();
+    const repo = makeRepo(join(dir.path, 'repo'));
+    repo.commit('first', { 'README.md': 'hi\n' });
+    const { id } = await client.enqueue({
+      argv: [fixture('claude-agent.js'), '-p', 'tidy up [turns:4] [slow:500]', '--output-format', 'stream-json', '--verbose'],
+      cwd: repo.path,
+      env: { FIXTURE_AGENT_STATE: join(dir.path, 'sessions') },
+      agent: { name: 'claude', format: 'claude-stream-json' },
+    });
+    const output = page.locator(`#jobs tr[data-job="${id}"] button.show-log`);
+    await output.waitFor({ timeout: 20_000 });
+    await output.click();
+    const agent = page.locator('#output-agent');
+    await waitFor(async () => /^agent claude .*\d+ turns? · .* tokens · \$\d/.test((await agent.textContent()) ?? ''), {
+      timeoutMs: 30_000,
+      message: "the panel to show the agent's figures",
+    });
+    await waitFor(async () => (await agent.textContent())?.includes('result success'), { timeoutMs: 60_000, message: "the panel to show the agent's result" });
+    const record = await client.getJob(id);
+    const text = (await agent.textContent()) ?? '';
+    expect(text).toContain(`${record.agent!.turns} turns`);
+    expect(text).toContain(`$${record.agent!.costUsd.toFixed(4)}`);
+    if (record.agent!.lastTool) expect(text).toContain(`last action ${record.agent!.lastTool}`);
+    await shot(page, 'live-desktop-agent.png');
     expect(problems).toEqual([]);
   });
 });

@@ -35,3 +35,7 @@ export const title = (job) => (job.name && job.name !== job.command ? `${job.nam
 export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed-out', 'memory-limit', 'spawn-failed', 'worker-lost']);
 /** States in which a job can still be killed. */
 export const KILLABLE = new Set(['queued', 'running']);
+
+/** Token counts: 950, 12.3k, 4.1M. */
+export const tokens = (n) => (n < 1000 ? String(n) : n < 1e6 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1e6).toFixed(1)}M`);
+export const usd = (n) => `$${n.toFixed(n < 1 ? 4 : 2)}`;

@@ -4,11 +4,13 @@
 import { ansiConverter } from './ansi.js';
 import { createChart } from './chart.js';
 import { $, api, button } from './dom.js';
-import { KILLABLE, TERMINAL, title } from './format.js';
+import { KILLABLE, TERMINAL, title, tokens, usd } from './format.js';
 import { kill } from './kill.js';
 
 const LOG_LINES_SHOWN = 1000;
 const TAIL = 200;
+/** An agent job's record is read again at most this often while it runs (its figures change with its output). */
+const AGENT_REFRESH_MS = 2000;
 
 let current = null; // { id, record, source, lastId: of the last line shown, chart, waiting: samples before the chart exists, ansi }
 
@@ -16,6 +18,27 @@ function streamState(text, className = '') {
   const el = $('output-stream');
   el.textContent = text;
   el.className = `connection ${className}`;
+}
+
+/** An agent job's figures: model, turns, tokens, cost, its last action and, at the end, its result. */
+function showAgent(agent) {
+  const el = $('output-agent');
+  el.hidden = !agent;
+  if (!agent) return;
+  const line = (label, text) => {
+    const p = document.createElement('p');
+    const b = document.createElement('span');
+    b.className = 'muted';
+    b.textContent = `${label} `;
+    p.append(b, text);
+    return p;
+  };
+  const figures = [agent.model, `${agent.turns} turn${agent.turns === 1 ? '' : 's'}`, `${tokens(agent.inputTokens)} in / ${tokens(agent.outputTokens)} out tokens`, usd(agent.costUsd)];
+  const lines = [line(`agent ${agent.name}`, figures.filter(Boolean).join(' · '))];
+  if (agent.lastTool) lines.push(line('last action', agent.lastTool));
+  if (agent.result) lines.push(line(`result ${agent.result.subtype}`, agent.result.text));
+  else if (agent.lastText) lines.push(line('last said', agent.lastText));
+  el.replaceChildren(...lines);
 }
 
 function showRecord(record) {
@@ -27,6 +50,7 @@ function showRecord(record) {
   const state = $('output-state');
   state.textContent = job.state;
   state.className = `state state-${job.state}`;
+  showAgent(job.agent);
   const actions = $('output-actions');
   actions.replaceChildren();
   if (KILLABLE.has(job.state)) actions.append(button('Kill', 'kill danger', (e) => void kill(current.record, e.currentTarget)));
@@ -107,7 +131,7 @@ export function closeOutput() {
 /** Opens the panel on `job` (a record) and follows its output. */
 export function openOutput(job) {
   closeOutput();
-  current = { id: job.id, record: job, source: null, lastId: null, chart: null, waiting: [], ansi: ansiConverter() };
+  current = { id: job.id, record: job, source: null, lastId: null, chart: null, waiting: [], ansi: ansiConverter(), agentReadAt: 0 };
   $('log').replaceChildren();
   showRecord(job);
   $('output').hidden = false;
@@ -120,6 +144,18 @@ export function openOutput(job) {
 /** A live sample from the page's event stream: a point on the chart of the open job. */
 export function outputSample(sample) {
   if (!current || sample.jobId !== current.id || sample.cpuPercent === undefined) return;
+  const panel = current;
+  if (panel.record.agent && !TERMINAL.has(panel.record.state) && Date.now() - panel.agentReadAt > AGENT_REFRESH_MS) {
+    panel.agentReadAt = Date.now();
+    api(`/api/jobs/${encodeURIComponent(panel.id)}`).then(
+      (record) => {
+        if (current === panel) showRecord(record);
+      },
+      () => {
+        /* the next sample tries again */
+      },
+    );
+  }
   if (current.chart) current.chart.add(sample.at, sample.cpuPercent, sample.rssBytes);
   else current.waiting.push(sample);
 }
