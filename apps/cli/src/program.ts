@@ -9,6 +9,7 @@ import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
 import { parallelCommand } from './parallel/command.js';
 import { pruneCommand } from './commands/prune.js';
+import { completeCommand, completionCommand } from './commands/completion.js';
 import { concurrencyCommand } from './commands/concurrency.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { restartCommand } from './commands/restart.js';
@@ -94,6 +95,8 @@ Examples:
   ]) {
     program.addCommand(command);
   }
+  program.addCommand(completionCommand());
+  program.addCommand(completeCommand(), { hidden: true });
   reportUsageErrors(program);
   return program;
 }
