@@ -117,7 +117,9 @@ describe('webhooks', () => {
     expect(status).toMatchObject({ failed: 2, dropped: 0, consecutiveFailures: 0, lastFailure: 'HTTP 500' });
     expect(status.lastFailureAt).not.toBeNull();
     expect(logs.filter((l) => l.includes(`attempt`))).toHaveLength(2);
-    expect(logs[0]).toMatch(/HTTP 500; retrying in 100ms/);
+    // Backoff doubles: 100 ms, then 200 ms (RETRY.baseDelayMs), capped at maxDelayMs.
+    expect(logs[0]).toMatch(/attempt 1: HTTP 500; retrying in 100ms/);
+    expect(logs[1]).toMatch(/attempt 2: HTTP 500; retrying in 200ms/);
 
     const metrics = (await h.call('/metrics')).body;
     const wid = webhookId(webhook);
