@@ -4,6 +4,10 @@ import { pidsWithEnv, waitFor } from '@kingly/testing';
 import { KINGLY_BIN, workerForFile } from './helpers.js';
 import { openTerminal, type Terminal } from './tmux.js';
 
+/** An SGR sequence that sets a foreground colour (tmux capture-pane -e writes them). */
+// eslint-disable-next-line no-control-regex
+const COLOUR = /\u001b\[(?:\d+;)*(?:3[0-7]|9[0-7]|38)(?:;\d+)*m/;
+
 // `kingly top` driven as a user would, in a real 80×24 terminal with NO_COLOR.
 describe('kingly top', () => {
   const { env } = workerForFile('top', ['--concurrency', '2']);
@@ -28,6 +32,7 @@ describe('kingly top', () => {
     const rows = list.split('\n');
     expect(rows.length).toBeLessThanOrEqual(24);
     for (const row of rows) expect([...row].length).toBeLessThanOrEqual(80);
+    expect(t.screen(true)).not.toMatch(COLOUR);
     // The footer sits on the last row but one: nothing scrolled the screen.
     await t.waitFor(/\n↑↓ select {2}⏎ output {2}k kill {2}r restart {2}\/ filter {2}q quit$/, 'the key help at the bottom');
 
@@ -58,5 +63,14 @@ describe('kingly top', () => {
 
     t.keys('q');
     await t.waitFor(/__SCRIPT_END__/, 'kingly top to exit');
+    t.close();
+
+    // Without NO_COLOR, states are coloured.
+    const coloured = openTerminal(`${JSON.stringify(process.execPath)} ${JSON.stringify(KINGLY_BIN)} top`, env, { width: 80, height: 24 });
+    terminal = coloured;
+    await coloured.waitFor(new RegExp(`${done.id} succeeded`), 'the finished job under RECENT');
+    expect(coloured.screen(true)).toMatch(COLOUR);
+    coloured.keys('q');
+    await coloured.waitFor(/__SCRIPT_END__/, 'kingly top to exit');
   });
 });
