@@ -21,6 +21,7 @@ import { upCommand } from './commands/up.js';
 import { waitCommand } from './commands/wait.js';
 import { workerCommand } from './commands/worker.js';
 import { UsageError } from './errors.js';
+import { groupCommandsInHelp } from './help-groups.js';
 import { addGlobalOptions } from './options.js';
 
 const version = (): string => {
@@ -97,6 +98,7 @@ Examples:
   }
   program.addCommand(completionCommand());
   program.addCommand(completeCommand(), { hidden: true });
+  groupCommandsInHelp(program);
   reportUsageErrors(program);
   return program;
 }
