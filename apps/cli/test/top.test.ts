@@ -5,7 +5,6 @@ import { KINGLY_BIN, workerForFile } from './helpers.js';
 import { openTerminal, type Terminal } from './tmux.js';
 
 /** An SGR sequence that sets a foreground colour (tmux capture-pane -e writes them). */
-// eslint-disable-next-line no-control-regex
 const COLOUR = /\u001b\[(?:\d+;)*(?:3[0-7]|9[0-7]|38)(?:;\d+)*m/;
 
 // `kingly top` driven as a user would, in a real 80×24 terminal with NO_COLOR.
