@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyServerOptions } from 'fastify';
 import type { WebhookConfig } from '@kingly/cmd';
+import { checkWebhooks } from './webhooks/check.js';
 import type { WebhookRetryOptions } from './webhooks/deliver.js';
 import { badInput, DEFAULT_QUEUE, type KinglyClient } from '@kingly/cmd';
 
@@ -65,7 +66,8 @@ const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{
 export const MIN_TOKEN_CHARS = 16;
 
 /** Refuses options the API cannot run with (no token, a malformed host name), naming the option. */
-export function checkApiOptions(options: Pick<ApiOptions, 'token' | 'allowedHosts'>): void {
+export function checkApiOptions(options: Pick<ApiOptions, 'token' | 'allowedHosts' | 'webhooks'>): void {
+  checkWebhooks(options.webhooks ?? []);
   if (typeof options.token !== 'string' || options.token === '') {
     throw badInput('token: required; the API has no tokenless mode', "set KINGLY_API_TOKEN, or let 'kingly api' or 'kingly up' make KINGLY_HOME/api-token");
   }

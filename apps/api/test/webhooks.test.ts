@@ -69,6 +69,20 @@ describe('webhooks', () => {
       return status && ready(status) ? status : undefined;
     }, { timeoutMs: 20_000, message: what });
 
+  it('refuses a webhook kingly.config.json would refuse, naming the field and not echoing the secret', async () => {
+    const base = { redisUrl: 'redis://127.0.0.1:1', token: TOKEN };
+    await expect(buildApp({ ...base, webhooks: [{ url: 'http://127.0.0.1:1/x', events: ['finished'], secret: 'short-s3cret' }] })).rejects.toMatchObject({
+      code: 'E_BAD_INPUT',
+      message: expect.stringMatching(/^webhooks\[0\]\.secret: .*at least 16/) as unknown,
+    });
+    await expect(buildApp({ ...base, webhooks: [{ url: `http://h.example/?k=${SECRET}`, events: ['finished'], secret: SECRET }] })).rejects.toMatchObject({
+      message: expect.not.stringContaining(SECRET) as unknown,
+    });
+    await expect(buildApp({ ...base, webhooks: [{ url: 'http://h.example/', events: ['started' as 'finished'], secret: SECRET }] })).rejects.toMatchObject({
+      message: expect.stringMatching(/^webhooks\[0\]\.events\.0: /) as unknown,
+    });
+  });
+
   it('POSTs each job ending it asks for as signed JSON: the signature, event id and record check out', async () => {
     const all = await receiver();
     const failures = await receiver();
