@@ -108,4 +108,27 @@ describe('sample history', () => {
     expect(await io.exists(keys.samples(id), keys.job(id))).toBe(0);
     await expect(h.client.getSamples(id)).rejects.toMatchObject({ code: 'E_JOB_NOT_FOUND' });
   });
+
+  it('starts a new history for a new attempt (the first attempt\'s points are dropped when it is taken again)', async () => {
+    const first = allocSteps(h.client, makeDir('attempt-1'), 1);
+    const second = allocSteps(h.client, makeDir('attempt-2'), 1);
+    const marker = join(makeDir('attempt-marker'), 'ran');
+    const command = `if [ -e ${marker} ]; then ${second.command}; else touch ${marker}; ${first.command}; exit 3; fi`;
+    const { id } = await h.client.enqueue({ command, attempts: 2, backoff: { type: 'fixed', delayMs: 100 } });
+    await first.step(id, 1);
+    const firstPoints = await h.client.getSamples(id);
+    first.stop();
+    // The log is shared by the attempts: wait for the second one's process before its step.
+    const retried = await waitFor(async () => {
+      const r = await h.client.getJob(id);
+      return r.attempt === 2 && r.state === 'running' && r.pid !== null ? r : undefined;
+    }, { timeoutMs: 20_000, message: 'the second attempt to run' });
+    await second.step(id, 1);
+    const points = await h.client.getSamples(id);
+    // Every point is of the second attempt: none from before it started.
+    expect(points[0]!.t).toBeGreaterThanOrEqual(Date.parse(retried.startedAt!) - 1000);
+    expect(points[0]!.t).toBeGreaterThan(firstPoints.at(-1)!.t);
+    second.stop();
+    expect((await h.client.waitForJob(id, { timeoutMs: 20_000 })).state).toBe('succeeded');
+  });
 });
