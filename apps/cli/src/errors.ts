@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { isKinglyError } from '@kingly/cmd/lite';
 import { ExitCode, exitCodeForErrorCode } from './exit-codes.js';
 
 /** Commander codes for help and version output: nothing more to print. */
@@ -28,17 +29,6 @@ export class ExitRequest extends Error {
   }
 }
 
-/** The shape of @kingly/cmd's KinglyError, checked without loading that package. */
-interface KinglyErrorLike {
-  readonly name: 'KinglyError';
-  readonly code: string;
-  readonly message: string;
-  readonly hint?: string;
-}
-
-const isKinglyErrorLike = (error: unknown): error is KinglyErrorLike =>
-  error instanceof Error && error.name === 'KinglyError' && typeof (error as { code?: unknown }).code === 'string';
-
 export interface ErrorReport {
   readonly exitCode: number;
   /** One line for stderr, or undefined when there is nothing to say. */
@@ -57,7 +47,7 @@ export function reportError(error: unknown, commandPath: string): ErrorReport {
     if (error.printed) return { exitCode: error.exitCode, line: undefined };
     return { exitCode: error.exitCode, line: `kingly: ${error.message}; ${helpHint(error.commandPath)}` };
   }
-  if (isKinglyErrorLike(error)) {
+  if (isKinglyError(error)) {
     const exitCode = exitCodeForErrorCode(error.code);
     const hint = error.hint ?? (exitCode === ExitCode.USAGE ? helpHint(commandPath) : undefined);
     return { exitCode, line: `kingly: ${oneLine(error.message)}${hint ? `; ${hint}` : ''}` };

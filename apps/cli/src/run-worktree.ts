@@ -1,4 +1,5 @@
 import type { WorktreeSpec } from '@kingly/cmd';
+import { isKinglyError } from '@kingly/cmd/lite';
 import { ExitRequest, reportError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { EqualsValueFlag } from './equals-value.js';
@@ -53,7 +54,7 @@ export async function worktreeFromFlags(flags: WorktreeFlags, cwd: string): Prom
   try {
     return await resolveWorktreeRequest(request);
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'KinglyError')) throw error;
+    if (!isKinglyError(error)) throw error;
     await write(process.stderr, `${reportError(error, 'kingly run').line}\n`);
     throw new ExitRequest(ExitCode.FAILURE);
   }

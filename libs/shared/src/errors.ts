@@ -25,8 +25,16 @@ export interface KinglyErrorOptions {
   readonly cause?: unknown;
 }
 
+/**
+ * The brand of kingly's errors, from the global symbol registry: an error made by another copy of
+ * this package (a bundled CLI beside node_modules, two versions in one tree) is still recognised.
+ */
+export const KINGLY_ERROR: unique symbol = Symbol.for('kingly.error') as typeof KINGLY_ERROR;
+
 /** Every error kingly throws on purpose. `code` is stable; `message` says what went wrong. */
 export class KinglyError extends Error {
+  /** The brand isKinglyError checks (never the class or the name). */
+  readonly [KINGLY_ERROR] = true;
   readonly code: ErrorCode;
   readonly hint: string | undefined;
 
@@ -38,7 +46,9 @@ export class KinglyError extends Error {
   }
 }
 
-export const isKinglyError = (error: unknown): error is KinglyError => error instanceof KinglyError;
+/** True for an error any copy of @kingly/cmd made: it carries the KINGLY_ERROR brand. */
+export const isKinglyError = (error: unknown): error is KinglyError =>
+  typeof error === 'object' && error !== null && (error as { [KINGLY_ERROR]?: unknown })[KINGLY_ERROR] === true;
 
 export const badInput = (message: string, hint?: string): KinglyError =>
   new KinglyError(ErrorCodes.BAD_INPUT, message, { hint });
