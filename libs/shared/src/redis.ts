@@ -1,15 +1,31 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl, unreachable } from './redis-url.js';
+import { redisTlsOptions } from './redis-tls.js';
 
-/** Turns a kingly Redis URL into ioredis options. `unix:///path` selects a unix socket. */
+/**
+ * Turns a kingly Redis URL into ioredis options. `unix:///path` selects a unix socket;
+ * `redis+sentinel://` asks the sentinels for the master (again after each failover);
+ * `rediss://` trusts KINGLY_REDIS_CA's certificates when it is set.
+ */
 export function redisOptionsFromUrl(url: string): RedisOptions {
   const endpoint = parseRedisUrl(url);
   const db = endpoint.db === undefined ? {} : { db: endpoint.db };
   if (endpoint.path !== undefined) return { path: endpoint.path, ...db };
-  const options: RedisOptions = { host: endpoint.host, port: endpoint.port, ...db };
+  const options: RedisOptions = endpoint.sentinels
+    ? {
+        sentinels: endpoint.sentinels.map((s) => ({ host: s.host, port: s.port })),
+        name: endpoint.sentinelName!,
+        ...db,
+        // Told of a failover by the sentinels (+switch-master): reconnect to the new master at once.
+        failoverDetector: true,
+        // A master demoted by a failover refuses writes (READONLY) and unblocks blocked reads
+        // (UNBLOCKED): reconnect to the new one and send the command again.
+        reconnectOnError: (error) => (/^(READONLY|UNBLOCKED)/.test(error.message) ? 2 : false),
+      }
+    : { host: endpoint.host, port: endpoint.port, ...db };
   if (endpoint.username !== undefined) options.username = endpoint.username;
   if (endpoint.password !== undefined) options.password = endpoint.password;
-  if (endpoint.tls) options.tls = {};
+  if (endpoint.tls) options.tls = redisTlsOptions();
   return options;
 }
 

@@ -8,3 +8,4 @@ export * from './hostile-specs.js';
 export * from './fixture-agent.js';
 export * from './webhook-receiver.js';
 export * from './alloc-steps.js';
+export * from './redis-sentinel.js';

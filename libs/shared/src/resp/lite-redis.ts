@@ -118,9 +118,29 @@ export class LiteRedis implements StatusRedis {
 async function openSocket(endpoint: RedisEndpoint): Promise<Socket> {
   if (endpoint.path !== undefined) return connectTcp(endpoint.path);
   if (!endpoint.tls) return connectTcp({ host: endpoint.host, port: endpoint.port });
-  const { connect: connectTls } = await import('node:tls');
+  const [{ connect: connectTls }, { redisTlsOptions }] = await Promise.all([import('node:tls'), import('../redis-tls.js')]);
   // SNI takes host names only (RFC 6066); the certificate is checked against an address all the same.
-  return connectTls({ host: endpoint.host, port: endpoint.port, ...(isIP(endpoint.host) ? {} : { servername: endpoint.host }) });
+  return connectTls({ host: endpoint.host, port: endpoint.port, ...redisTlsOptions(), ...(isIP(endpoint.host) ? {} : { servername: endpoint.host }) });
+}
+
+/** The master's address, from the first sentinel that knows it (a plain endpoint as it is). */
+async function resolveMaster(endpoint: RedisEndpoint): Promise<RedisEndpoint> {
+  if (!endpoint.sentinels) return endpoint;
+  const errors: string[] = [];
+  for (const sentinel of endpoint.sentinels) {
+    const socket = connectTcp({ host: sentinel.host, port: sentinel.port });
+    const redis = new LiteRedis(socket);
+    try {
+      const reply = await redis.call('SENTINEL', 'get-master-addr-by-name', endpoint.sentinelName!);
+      if (Array.isArray(reply) && reply.length === 2) return { ...endpoint, sentinels: undefined, host: String(reply[0]), port: Number(reply[1]) };
+      errors.push(`${sentinel.host}:${sentinel.port} does not know master '${endpoint.sentinelName}'`);
+    } catch (error) {
+      errors.push(`${sentinel.host}:${sentinel.port}: ${(error as Error).message}`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  throw new Error(`no sentinel gave the master's address (${errors.join('; ')})`);
 }
 
 function handshake(endpoint: RedisEndpoint): RespCommand[] {
@@ -145,7 +165,7 @@ export async function connectLiteRedis(url: string, options: LiteConnectOptions 
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
     });
-    socket = await openSocket(endpoint);
+    socket = await openSocket(await Promise.race([resolveMaster(endpoint), timeout]));
     socket.setNoDelay(true);
     const redis = new LiteRedis(socket);
     const settled = Promise.allSettled(redis.send(handshake(endpoint))).then((results) => {
