@@ -157,6 +157,10 @@ describe('prune', () => {
       await markStarted(redis, keys, running, '{}');
       await finishJob(redis, keys, { ...running, state: i % 3 === 0 ? 'failed' : 'succeeded', finishedAt: new Date(Date.now() - DAY).toISOString() });
     }));
+    // Dry runs read past their first batch (every id stays: each is looked at once).
+    expect(await client.prune({ olderThanMs: 1000, batchSize: 100, dryRun: true })).toMatchObject({ pruned: 2000, examined: 2000 });
+    expect(await client.prune({ keepLast: 10, batchSize: 100, dryRun: true })).toMatchObject({ pruned: 2000 - 7 * 10, examined: 2000 });
+    expect(await client.prune({ maxJobs: 500, batchSize: 100, dryRun: true })).toMatchObject({ pruned: 1500, examined: 1500 });
     const other = new KinglyClient({ redisUrl: inject('redisUrl'), prefix: keys.prefix });
     clients.push(other);
 

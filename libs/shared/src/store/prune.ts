@@ -137,8 +137,8 @@ export async function pruneJobs(redis: Redis, keys: KinglyKeys, options: PruneOp
       }
       tally.add(deleted);
       if (!dryRun && hooks.removeFromBull) tally.bullRemoved += await removeFromBull(deleted, hooks.removeFromBull);
-      // The next batch starts after the last id still in the index.
-      const gone = new Set(deleted.map((j) => j.id));
+      // The next batch starts after the last id still in the index (a dry run deletes none).
+      const gone = new Set(dryRun ? [] : deleted.map((j) => j.id));
       for (const row of read.rows) if (!gone.has(row.id)) anchor = row.id;
       if (stopped || read.end) return;
     }
