@@ -11,6 +11,7 @@ import { parallelCommand } from './parallel/command.js';
 import { pruneCommand } from './commands/prune.js';
 import { completeCommand, completionCommand } from './commands/completion.js';
 import { concurrencyCommand } from './commands/concurrency.js';
+import { notifyCommand } from './commands/notify.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { restartCommand } from './commands/restart.js';
 import { runCommand } from './commands/run.js';
@@ -96,6 +97,7 @@ Examples:
   ]) {
     program.addCommand(command);
   }
+  program.addCommand(notifyCommand());
   program.addCommand(completionCommand());
   program.addCommand(completeCommand(), { hidden: true });
   groupCommandsInHelp(program);

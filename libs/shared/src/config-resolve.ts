@@ -32,6 +32,10 @@ export interface KinglyConfig {
   readonly apiPort: number | undefined;
   /** `worker.accounting` in the file: how workers read processes. @default undefined (the worker's platform default) */
   readonly accounting: 'proc' | 'ps' | undefined;
+  /** `worker.concurrency` in the file: jobs a worker runs at once. @default undefined (the worker's: the number of CPU cores) */
+  readonly workerConcurrency: number | undefined;
+  /** `defaults.notify` in the file: `kingly run` notifies when its jobs end. @default false */
+  readonly notify: boolean;
   /** `worker.heartbeat` in the file or KINGLY_HEARTBEAT, ms. @default undefined (the worker's: 2000) */
   readonly heartbeatMs: number | undefined;
   /** `worker.heartbeatTtl` in the file or KINGLY_HEARTBEAT_TTL, ms. @default undefined (3 × the heartbeat) */
@@ -90,6 +94,8 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
     },
     apiPort: file.api?.port,
     accounting: file.worker?.accounting,
+    workerConcurrency: file.worker?.concurrency,
+    notify: file.defaults?.notify ?? false,
     heartbeatMs: optionalDuration(nonEmpty(env.KINGLY_HEARTBEAT), 'KINGLY_HEARTBEAT') ?? optionalDuration(file.worker?.heartbeat, 'worker.heartbeat'),
     heartbeatTtlMs: optionalDuration(nonEmpty(env.KINGLY_HEARTBEAT_TTL), 'KINGLY_HEARTBEAT_TTL') ?? optionalDuration(file.worker?.heartbeatTtl, 'worker.heartbeatTtl'),
     webhooks: file.webhooks ?? [],

@@ -18,6 +18,16 @@ export const worktreeConfigSchema = z
         z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), "a path relative to the repository root, without '..'"),
       )
       .optional(),
+    /**
+     * Directories of the main checkout (such as `node_modules`) symlinked into the worktree instead
+     * of running `setup`, when safe: the worktree's lockfile equals the main checkout's, or it has
+     * none and package.json's dependency fields are equal. Else `setup` runs (the log says why). @default []
+     */
+    reuse: z
+      .array(
+        z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.split('/').includes('.git'), "a path relative to the repository root, without '..' or '.git'"),
+      )
+      .optional(),
   })
   .strict();
 
@@ -32,6 +42,8 @@ export const runDefaultsConfigSchema = z
   .object({
     /** `--timeout` of every run. @default undefined (no limit) */
     timeout: duration.optional().describe('--timeout of every kingly run that gives none, such as "10m". Default: no limit.'),
+    /** `--notify` of every run: a desktop notification when the job ends. @default false */
+    notify: z.boolean().optional().describe('Notify on the desktop when each kingly run job ends, as --notify does. Default: false.'),
     /** `--max-memory` of every run. @default undefined (no limit) */
     maxMemory: size.optional().describe('--max-memory of every kingly run that gives none, such as "512M". Default: no limit.'),
   })
@@ -132,7 +144,7 @@ export const configFileSchema = z
     /** Where kingly keeps its local stack, tokens and worktrees. @default "~/.kingly" */
     home: z.string().min(1).optional().describe('Where kingly keeps its local stack, tokens and worktrees. Default: ~/.kingly.'),
     /** How worker-made worktrees of this repository are prepared before the job's command. @default {} */
-    worktree: worktreeConfigSchema.optional().describe('How worker-made git worktrees of this repository are prepared: setup commands, files to copy.'),
+    worktree: worktreeConfigSchema.optional().describe('How worker-made git worktrees of this repository are prepared: setup commands, files to copy, dependency folders to reuse (worktree.reuse, such as node_modules).'),
     /** What `kingly run` uses when its flags do not say. @default {} */
     defaults: runDefaultsConfigSchema.optional().describe('What kingly run uses when its flags do not say.'),
     /** Dev servers by name, for `kingly dev start|stop|restart|status|logs [name]`. @default {} (the `dev` script of package.json) */
@@ -161,6 +173,14 @@ export const configFileSchema = z
           .enum(['proc', 'ps'])
           .optional()
           .describe('How the worker finds and measures job processes: "proc" reads Linux\'s /proc, "ps" runs ps (portable, as on macOS). Default: proc on Linux, ps elsewhere.'),
+        /** Jobs one worker runs at once (`kingly worker` and the local stack's worker; `--concurrency` wins). @default the number of CPU cores */
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .optional()
+          .describe('Jobs one worker runs at once (kingly worker, and the worker kingly up starts), unless --concurrency says. Default: the number of CPU cores.'),
         /** How often the worker writes its heartbeat (one MULTI per beat). @default "2s" */
         heartbeat: duration.optional().describe('How often each worker writes its heartbeat, such as "2s". Default: "2s".'),
         /**

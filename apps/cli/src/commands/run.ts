@@ -25,6 +25,7 @@ interface RunOptions extends WorktreeFlags {
   readonly group?: string;
   readonly priority?: number;
   readonly after?: string;
+  readonly notify?: boolean;
 }
 
 export function runCommand(): Command {
@@ -46,6 +47,8 @@ export function runCommand(): Command {
     .option('--env <KEY=VALUE>', 'set an environment variable for the command (repeatable)', envPair)
     .option('--queue <queue>', 'queue to put the job on (default: $KINGLY_QUEUE or "commands")', queueName)
     .option('--json', 'print {"id": …} (with --follow: then the output as JSON lines)')
+    .option('--notify', 'a desktop notification when the job ends (notify-send, osascript, else a terminal bell; default: defaults.notify)')
+    .option('--no-notify', 'no notification, whatever defaults.notify says')
     .option('--no-option-warning', 'no warning about kingly options inside a several-word command (or $KINGLY_NO_OPTION_WARNING=1)')
     .optionsGroup('Order:')
     .option('--priority <n>', "BullMQ priority: 1 is taken first (up to 2097152); jobs without one are taken before any job with one", integer(1, 2_097_152))
@@ -86,6 +89,7 @@ Examples:
   $ kingly run --from-file commands.txt -j 4 --fail-fast -f
   $ kingly run --after build 'npm test'   # starts when the newest job named 'build' succeeded
   $ kingly run --priority 1 'make urgent' # taken before jobs of priority 2 and up
+  $ kingly run --notify 'npm run e2e'      # a desktop notification when it ends
   $ kingly run -f 'seq 1 100000' | wc -l
 
 With --git-worktree, the worker makes a checkout under KINGLY_HOME/worktrees for the job, runs the
@@ -131,6 +135,10 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
         });
         if (!several) {
           const { id } = await client.enqueue(specs[0]!, { queue: config.queue });
+          if (options.notify ?? config.notify) {
+            const [{ notifyLater }, { redisUrlFor }] = await Promise.all([import('../notify/later.js'), import('../context.js')]);
+            notifyLater([id], await redisUrlFor(config), config.prefix);
+          }
           if (json) await printLines(JSON.stringify({ id, ...(group !== undefined ? { group } : {}) }));
           else if (!follow) await printLines(id);
           // People at a terminal are told what comes next; scripts read the bare id on stdout.

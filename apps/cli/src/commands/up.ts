@@ -16,6 +16,7 @@ export function upCommand(): Command {
     )
     .option('--api-port <port>', 'port of the HTTP API (default: $KINGLY_API_PORT, api.port in kingly.config.json, else 7077)', integer(1, 65_535))
     .option('--no-api', 'do not start the HTTP API')
+    .option('--concurrency <n>', "jobs the worker runs at once when it is started (default: worker.concurrency of kingly.config.json, else the number of CPU cores; a running one: 'kingly concurrency N')", integer(1, 10_000))
     .option('--json', 'print where things are, and the API token, as JSON')
     .addHelpText(
       'after',
@@ -23,11 +24,13 @@ export function upCommand(): Command {
 Examples:
   $ kingly up
   $ kingly up --api-port 8080
+  $ kingly up --concurrency 8
   $ KINGLY_HOME=/tmp/kingly kingly up --json`,
     );
   addGlobalOptions(command);
-  return command.action(async (options: { json?: boolean; api: boolean; apiPort?: number }, cmd: Command) => {
-    const config = await loadConfig(cmd);
+  return command.action(async (options: { json?: boolean; api: boolean; apiPort?: number; concurrency?: number }, cmd: Command) => {
+    const loaded = await loadConfig(cmd);
+    const config = options.concurrency !== undefined ? { ...loaded, workerConcurrency: options.concurrency } : loaded;
     const { upStack } = await import('../stack/stack.js');
     const { resolveApiPort } = await import('../stack/api-port.js');
     const api = options.api

@@ -18,7 +18,7 @@ export function workerCommand(): Command {
         'group. On SIGTERM or Ctrl-C it stops taking jobs, gives running ones the grace period, then ' +
         'kills what is left. A worker on another machine needs nothing but the Redis URL.',
     )
-    .option('--concurrency <n>', 'jobs to run at once (default: the number of CPU cores)', integer(1, 10_000))
+    .option('--concurrency <n>', 'jobs to run at once (default: worker.concurrency of kingly.config.json, else the number of CPU cores)', integer(1, 10_000))
     .option('--queue <queue>', 'queue to take jobs from (default: $KINGLY_QUEUE or "commands")', queueName)
     .option('--grace <duration>', 'on shutdown, how long running jobs may go on: 500ms, 30s, 10m (default: 10s)')
     .option('--max-log-lines <n>', "lines of each job's log kept in Redis; older ones are dropped with a notice (default: 100000)", integer(1, 100_000_000))
@@ -52,7 +52,7 @@ Examples:
       ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),
       ...(config.heartbeatTtlMs !== undefined ? { heartbeatTtlMs: config.heartbeatTtlMs } : {}),
       retention: config.retention,
-      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...((options.concurrency ?? config.workerConcurrency) !== undefined ? { concurrency: options.concurrency ?? config.workerConcurrency } : {}),
       ...(shutdownGraceMs !== undefined ? { shutdownGraceMs } : {}),
       ...(options.maxLogLines !== undefined ? { maxLogLines: options.maxLogLines } : {}),
       ...(maxLogBytes !== undefined ? { maxLogBytes } : {}),

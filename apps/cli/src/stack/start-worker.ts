@@ -25,10 +25,14 @@ export function runningWorker(paths: StackPaths): { pid: number } | undefined {
  * Starts `kingly worker` as a daemon on the stack's redis, with the queue and prefix this
  * invocation uses, and resolves once its heartbeat is in Redis.
  */
-export async function startWorker(paths: StackPaths, redisUrl: string, config: Pick<KinglyConfig, 'queue' | 'prefix'>): Promise<{ pid: number }> {
+export async function startWorker(paths: StackPaths, redisUrl: string, config: Pick<KinglyConfig, 'queue' | 'prefix' | 'workerConcurrency'>): Promise<{ pid: number }> {
   const pid = await spawnDaemon({
     command: process.execPath,
-    args: [KINGLY_BIN, 'worker', '--redis-url', redisUrl, '--prefix', config.prefix, '--queue', config.queue],
+    args: [
+      KINGLY_BIN, 'worker', '--redis-url', redisUrl, '--prefix', config.prefix, '--queue', config.queue,
+      // The daemon runs in KINGLY_HOME, away from the project's kingly.config.json: pass its setting on.
+      ...(config.workerConcurrency !== undefined ? ['--concurrency', String(config.workerConcurrency)] : []),
+    ],
     cwd: paths.home,
     env: { ...process.env, [STACK_ENV]: paths.home },
     logFile: paths.workerLog,
