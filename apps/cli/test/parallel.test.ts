@@ -140,6 +140,12 @@ describe('kingly parallel', () => {
     const missing = await kingly(['parallel', 'init', 'other', '--streams=1', '--prompt', 'x', '--repo', join(tmp.path, 'nowhere')], env, { cwd: repo.path });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/is not a git repository/);
+    // A prompt too big for one argument is refused naming the field, and leaves no set behind.
+    writeFileSync(join(tmp.path, 'huge.txt'), 'x'.repeat(200_000));
+    const huge = await kingly(['parallel', 'init', 'other', '--streams=1', '--prompt-file', join(tmp.path, 'huge.txt')], env, { cwd: repo.path });
+    expect(huge.exitCode).toBe(2);
+    expect(huge.stderr).toMatch(/argv/);
+    expect((await kingly(['parallel', 'list', '--json'], env, { cwd: repo.path })).stdout).not.toMatch(/"other"/);
     expect((await client.listJobs({ limit: 10_000 })).length).toBe(before);
     expect(repo.branches().filter((b) => b.startsWith('other'))).toEqual([]);
   }, 60_000);
@@ -216,6 +222,24 @@ describe('kingly parallel', () => {
     expect((await kingly(['parallel', 'status', 'demo'], env, { cwd: repo.path })).exitCode).not.toBe(0);
     expect(agent.pids().filter(isAlive)).toEqual([]);
   }, 60_000);
+
+  it("stop kills a running stream's tree and keeps its worktree", async () => {
+    const init = await kingly(['parallel', 'init', 'halt', '--streams=1', '--prompt', 'long [turns:400][slow:100]', '--json'], env, { cwd: repo.path });
+    expect(init.exitCode, init.stderr).toBe(0);
+    const jobId = (JSON.parse(init.stdout) as { jobs: Record<string, string> }).jobs['1']!;
+    await waitFor(async () => ((await client.getJob(jobId)).agent?.turns ?? 0) >= 1, { timeoutMs: 30_000, message: 'the agent reported its first turn' });
+    const running = agent.pids().filter(isAlive);
+    expect(running.length).toBeGreaterThan(0);
+    const stop = await kingly(['parallel', 'stop', 'halt', '1'], env, { cwd: repo.path });
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    expect(stop.stdout).toContain(`stopped 1 run(s) of 'halt': ${jobId}`);
+    const record = await client.getJob(jobId);
+    expect(record.state).toBe('cancelled');
+    expect(running.filter(isAlive)).toEqual([]);
+    expect(existsSync(record.worktreePath!)).toBe(true);
+    expect((await kingly(['parallel', 'clean', 'halt', '--force'], env, { cwd: repo.path })).exitCode).toBe(0);
+    expect(existsSync(record.worktreePath!)).toBe(false);
+  }, 90_000);
 
   it('--budget-usd: a stream past its budget is killed and ends cancelled with the reason', async () => {
     const init = await kingly(['parallel', 'init', 'budget', '--streams=1', '--prompt', 'spend [turns:200][slow:100]', '--budget-usd', '0.02'], env, { cwd: repo.path });

@@ -6,7 +6,7 @@ import { addGlobalOptions, integer } from '../options.js';
 import { printJson, printLines } from '../output/write.js';
 import { agentSettings, type AgentSettings } from './agent-settings.js';
 import { git, gitMaybe } from './git.js';
-import { createStreamSet, streamGroup, streamJobName, type StreamEntry, type StreamSet } from './stream-set.js';
+import { createStreamSet, deleteStreamSet, streamGroup, streamJobName, type StreamEntry, type StreamSet } from './stream-set.js';
 import { readTasks } from './tasks.js';
 
 interface InitOptions {
@@ -76,13 +76,22 @@ Examples:
         ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
         ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
       };
-      const { createKeys } = await import('@kingly/cmd');
+      const { createKeys, parseSpec } = await import('@kingly/cmd');
       const keys = createKeys(config.prefix);
-      if (!(await createStreamSet(await client.redis(), keys, set))) {
+      const redis = await client.redis();
+      // Every spec is checked (a prompt too big for argv, say) before the set is written or anything queued.
+      const specs = await Promise.all(streams.map((s) => streamSpec(set, s, settings, { prompt: s.prompt, worktree: { repo, ref: baseCommit, branch: s.branch, keep: true } })));
+      specs.forEach((spec, i) => parseSpec(spec, i));
+      if (!(await createStreamSet(redis, keys, set))) {
         throw badInput(`a stream set named '${name}' exists already`, `see kingly parallel status ${name}; remove it with kingly parallel clean ${name}`);
       }
-      const specs = await Promise.all(streams.map((s) => streamSpec(set, s, settings, { prompt: s.prompt, worktree: { repo, ref: baseCommit, branch: s.branch, keep: true } })));
-      const ids = (await client.enqueueMany(specs)).map((j) => j.id);
+      let ids: string[];
+      try {
+        ids = (await client.enqueueMany(specs)).map((j) => j.id);
+      } catch (error) {
+        await deleteStreamSet(redis, keys, name);
+        throw error;
+      }
       if (!options.follow) {
         if (options.json) return printJson({ ...set, jobs: Object.fromEntries(streams.map((s, i) => [s.stream, ids[i]])) });
         return printLines(
