@@ -46,6 +46,10 @@ describe('a Redis reached over TLS (rediss://)', () => {
     expect(untrusted.exitCode).toBe(1);
     expect(untrusted.stderr).toContain(`cannot reach Redis at ${redis.url}`);
     expect(untrusted.stderr).toMatch(/self[- ]signed certificate/);
+    // KINGLY_REDIS_CA trusts a private CA for Redis alone (instead of the whole process's CAs).
+    const scoped = await kingly(['status', '--json'], { ...env, NODE_EXTRA_CA_CERTS: undefined, KINGLY_REDIS_CA: TEST_TLS_CERT });
+    expect(scoped.exitCode, scoped.stderr).toBe(0);
+    expect(JSON.parse(scoped.stdout)).toHaveProperty('workers');
 
     expect((await kingly(['kill', '--grace', '1s', id], env)).exitCode).toBe(0);
   });
