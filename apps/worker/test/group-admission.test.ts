@@ -36,18 +36,27 @@ describe('group concurrency (admission in Redis, FIFO)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs the jobs of a capped group in enqueue order, never more than the cap at once, each parked at most once', async () => {
-    const group = uniqueName('fifo');
+  /**
+   * Enqueues `count` jobs of a new group capped at `cap`. Job n notes "n <how many of the group run
+   * with it>" (files in a shared dir) in the group's order file, then works for `seconds`.
+   */
+  const enqueueGroup = async (label: string, count: number, cap: number, seconds: number): Promise<{ group: string; ids: string[]; lines: () => number[][] }> => {
+    const group = uniqueName(label);
     const order = join(dir, `${group}.order`);
     const running = join(dir, group);
-    // Each job notes its turn, how many of the group run with it (files in a shared dir), then works a while.
     const script = (n: number): string =>
-      `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "${n} $(ls ${running} | wc -l)" >> ${order}; sleep 0.2; rm ${running}/$KINGLY_JOB_ID`;
-    const ids = (await h.client.enqueueMany(Array.from({ length: 10 }, (_, n) => ({ command: script(n), group, groupConcurrency: 1 })))).map((j) => j.id);
+      `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "${n} $(ls ${running} | wc -l)" >> ${order}; sleep ${seconds}; rm ${running}/$KINGLY_JOB_ID`;
+    const ids = (await h.client.enqueueMany(Array.from({ length: count }, (_, n) => ({ command: script(n), group, groupConcurrency: cap })))).map((j) => j.id);
+    const lines = (): number[][] => readFileSync(order, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+    return { group, ids, lines };
+  };
+
+  it('runs the jobs of a capped group in enqueue order, never more than the cap at once, each parked at most once', async () => {
+    const { group, ids, lines: readLines } = await enqueueGroup('fifo', 10, 1, 0.2);
     // A lost promotion would hold the next job for the 60 s recheck: this bound says it never happens.
     const records = await h.client.waitForJobs(ids, { timeoutMs: 40_000 });
     expect(records.map((r) => r.state)).toEqual(ids.map(() => 'succeeded'));
-    const lines = readFileSync(order, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+    const lines = readLines();
     expect(lines.map(([n]) => n)).toEqual(ids.map((_, n) => n));
     expect(Math.max(...lines.map(([, together]) => together!))).toBe(1);
     for (const id of ids) expect(delayed.get(id) ?? 0, `times job ${id} was parked`).toBeLessThanOrEqual(1);
@@ -55,19 +64,14 @@ describe('group concurrency (admission in Redis, FIFO)', () => {
   });
 
   it('keeps a cap above one and gives a cancelled waiting job’s turn to the next in line', async () => {
-    const group = uniqueName('cap2');
-    const order = join(dir, `${group}.order`);
-    const running = join(dir, group);
-    const script = (n: number): string =>
-      `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "${n} $(ls ${running} | wc -l)" >> ${order}; sleep 0.5; rm ${running}/$KINGLY_JOB_ID`;
-    const ids = (await h.client.enqueueMany(Array.from({ length: 6 }, (_, n) => ({ command: script(n), group, groupConcurrency: 2 })))).map((j) => j.id);
+    const { group, ids, lines: readLines } = await enqueueGroup('cap2', 6, 2, 0.5);
     // Job 4 waits in line, parked (two run, two more wait ahead of it), when it is cancelled.
     const queue = await h.client.queue();
     await waitFor(async () => (await (await queue.getJob(ids[4]!))?.getState()) === 'delayed', { timeoutMs: 20_000, message: 'job 4 to be parked in the delayed set' });
     expect((await h.client.cancel(ids[4]!)).action).toBe('removed');
     const records = await h.client.waitForJobs(ids, { timeoutMs: 40_000 });
     expect(records.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'cancelled', 'succeeded']);
-    const lines = readFileSync(order, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+    const lines = readLines();
     expect(lines.map(([n]) => n).sort()).toEqual([0, 1, 2, 3, 5]);
     // Started in order, two at a time at most: 0 and 1 first, 5 last.
     expect(lines.slice(0, 2).map(([n]) => n).sort()).toEqual([0, 1]);

@@ -5,8 +5,9 @@ describe('isKinglyError', () => {
   it('recognises the brand, whichever copy of the package made the error, and never a mere name', () => {
     expect(isKinglyError(new KinglyError(ErrorCodes.BAD_INPUT, 'x'))).toBe(true);
     // What another copy of @kingly/cmd (a bundle beside node_modules) makes: another class, the same global symbol.
+    const brand: unique symbol = Symbol.for('kingly.error') as never;
     class OtherCopy extends Error {
-      readonly [Symbol.for('kingly.error')] = true;
+      readonly [brand] = true;
       readonly code = ErrorCodes.JOB_NOT_FOUND;
     }
     expect(KINGLY_ERROR).toBe(Symbol.for('kingly.error'));
