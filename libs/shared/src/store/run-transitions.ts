@@ -15,8 +15,8 @@ import { INDEX_KEY_COUNT, INDEX_LUA, indexKeys } from './index-keys.js';
 /** Fields a new attempt clears: nothing of the previous attempt's outcome stays. */
 const ATTEMPT_FIELDS = ['reason', 'restarts', 'port', 'pid', 'pgid', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount'];
 
-// KEYS: the index block, the host's running hash, the sample history. ARGV: id, reaping entry, the
-// number n of hash strings, n hash strings, then the fields to clear.
+// KEYS: the index block, the host's running hash, the known queues, the sample history. ARGV: id,
+// reaping entry, the number n of hash strings, n hash strings, then the fields to clear.
 const TAKEN_SCRIPT = `${INDEX_LUA}
 local n = tonumber(ARGV[3])
 local clear = {}
@@ -25,10 +25,13 @@ if #clear > 0 then redis.call('HDEL', KEYS[1], unpack(clear)) end
 -- A record that had ended (a job BullMQ hands out again) is live again: it must not expire mid-run.
 redis.call('PERSIST', KEYS[1])
 -- A new attempt starts a new sample history (and an ended one's TTL must not cut this run's short).
-redis.call('DEL', KEYS[${INDEX_KEY_COUNT} + 2])
+redis.call('DEL', KEYS[${INDEX_KEY_COUNT} + 3])
 hset_pairs(4, 3 + n)
 set_state(ARGV[1], 'running')
 redis.call('HSET', KEYS[${INDEX_KEY_COUNT} + 1], ARGV[1], ARGV[2])
+-- A plain BullMQ job's queue becomes known here (kingly's client adds it at enqueue), so a
+-- lookup of a bare id can try each queue's qualified id.
+redis.call('SADD', KEYS[${INDEX_KEY_COUNT} + 2], redis.call('HGET', KEYS[1], 'queue'))
 return redis.call('HGET', KEYS[1], '${CANCEL_FIELD}')
 `;
 
@@ -58,7 +61,7 @@ const withoutState = (hash: Record<string, string>): string[] => Object.entries(
  */
 export async function markTaken(redis: Redis, keys: KinglyKeys, data: JobData, record: JobRecord, reapEntry: string): Promise<string | null> {
   const fields = withoutState({ ...specToHash(record.id, record.queue, data), ...recordToHash(record) });
-  const result = await redis.eval(TAKEN_SCRIPT, INDEX_KEY_COUNT + 2, ...indexKeys(keys, record), keys.running(record.host!), keys.samples(record.id), record.id, reapEntry, String(fields.length), ...fields, ...ATTEMPT_FIELDS);
+  const result = await redis.eval(TAKEN_SCRIPT, INDEX_KEY_COUNT + 3, ...indexKeys(keys, record), keys.running(record.host!), keys.queues, keys.samples(record.id), record.id, reapEntry, String(fields.length), ...fields, ...ATTEMPT_FIELDS);
   return (result as string | null) ?? null;
 }
 
