@@ -167,7 +167,7 @@ describe('git worktree jobs', () => {
     await h.startWorker({ home });
     const before = repo.worktrees();
     const { id } = await h.client.enqueue({ command: 'echo never-runs', worktree: { repo: repo.path } });
-    await waitFor(async () => (await logLines(h.client, id)).includes('system:setting up'), { timeoutMs: 20_000, message: 'the setup to run' });
+    await waitFor(async () => (await logLines(h.client, id)).includes('system:[setup] setting up'), { timeoutMs: 20_000, message: 'the setup to run' });
     expect((await h.client.getJob(id)).state).toBe('running');
     const { record, action } = await h.client.cancel(id, { graceMs: 500 });
     expect(action).toBe('killed');
@@ -239,13 +239,13 @@ describe('git worktree jobs', () => {
         'system:[kingly] copied .env from the main checkout',
         `system:[kingly] copy: not-there.txt is not in ${repo.path}, skipped`,
         'system:[kingly] setup: echo ran > setup.txt',
-        `system:setup sees ${id} in ${id}`,
+        `system:[setup] setup sees ${id} in ${id}`,
         'stdout:SECRET=from-main',
         'stdout:ran',
       ]),
     );
     // Setup ran before the command.
-    expect(log.indexOf(`system:setup sees ${id} in ${id}`)).toBeLessThan(log.indexOf('stdout:ran'));
+    expect(log.indexOf(`system:[setup] setup sees ${id} in ${id}`)).toBeLessThan(log.indexOf('stdout:ran'));
     expect(worktreesLeft()).toEqual([]);
 
     // A failing setup ends the job spawn-failed and leaves no worktree.
@@ -253,7 +253,7 @@ describe('git worktree jobs', () => {
     const { id: failing } = await h.client.enqueue({ command: 'echo never', worktree: { repo: repo.path } });
     const failed = await h.client.waitForJob(failing, { timeoutMs: 30_000 });
     expect(failed).toMatchObject({ state: 'spawn-failed', reason: "worktree setup 'echo broken >&2; exit 3' exited with code 3" });
-    expect(await logLines(h.client, failing)).toContain('system:broken');
+    expect(await logLines(h.client, failing)).toContain('system:[setup] broken');
     expect(worktreesLeft()).toEqual([]);
     expect(gitAdminEntries()).toEqual([]);
   }, 60_000);

@@ -11,6 +11,7 @@ import { isSafeJobId, mirrorsRoot, worktreePathFor } from './paths.js';
 import { removeWorktree } from './remove-worktree.js';
 import { resolveRepository } from './repository.js';
 import type { RepoLockOptions } from './repo-lock.js';
+import { reuseFromMainCheckout } from './reuse.js';
 import { copyIntoWorktree, runSetup } from './setup.js';
 import { readWorktreeConfig } from './worktree-config.js';
 
@@ -19,7 +20,7 @@ export interface PrepareWorktreeOptions {
   readonly home: string;
   /** When the job was asked for (ms since the epoch): a mirror fetched since then is not fetched again. @default now */
   readonly requestedAt?: number;
-  /** The job's environment, for the setup commands (over the worker's, with KINGLY_JOB_ID and KINGLY_WORKTREE). @default {} */
+  /** The job's environment, for the setup commands (over the worker's, with KINGLY_JOB_ID, KINGLY_WORKTREE and KINGLY_MAIN_CHECKOUT). @default {} */
   readonly env?: Readonly<Record<string, string>>;
   /** Waiting for the repository lock. @default see RepoLockOptions */
   readonly lock?: RepoLockOptions;
@@ -74,15 +75,22 @@ export async function prepareWorktree(jobId: string, spec: WorktreeSpec, log: Lo
 
     const config = await readWorktreeConfig(repo.mainCheckout, worktreePath);
     await copyIntoWorktree(repo.mainCheckout, worktreePath, config.copy ?? [], log);
-    const setup = typeof config.setup === 'string' ? [config.setup] : (config.setup ?? []);
-    await runSetup(setup, worktreePath, { ...options.env, KINGLY_JOB_ID: jobId, KINGLY_WORKTREE: worktreePath }, log, options.onProcess);
+    const reused = await reuseFromMainCheckout(repo.mainCheckout, worktreePath, config.reuse ?? [], log);
+    if (!reused) {
+      const setup = typeof config.setup === 'string' ? [config.setup] : (config.setup ?? []);
+      // KINGLY_MAIN_CHECKOUT is left out for a clone URL: the worker's mirror has no checkout.
+      const env = { ...options.env, KINGLY_JOB_ID: jobId, KINGLY_WORKTREE: worktreePath, ...(repo.mainCheckout ? { KINGLY_MAIN_CHECKOUT: repo.mainCheckout } : {}) };
+      await runSetup(setup, worktreePath, env, log, options.onProcess);
+    }
 
     const cwd = spec.subdir ? join(worktreePath, spec.subdir) : worktreePath;
     if (!(await stat(cwd).then((s) => s.isDirectory(), () => false))) {
       throw new WorktreeError(WorktreeErrorCodes.BAD_SUBDIR, `${spec.subdir} is not a directory in ${repo.display} at ${meta.baseCommit.slice(0, 12)}`);
     }
     const fields: WorktreeFields = { repo: repo.display, ref: spec.ref ?? 'HEAD', commit: meta.baseCommit, branch: spec.branch ?? null, worktreePath };
-    return { cwd, fields, release: once(() => release(meta!, log, options.lock)) };
+    // What kingly itself put there is not the job's change.
+    const placed = [...(config.copy ?? []), ...(reused ? (config.reuse ?? []) : [])];
+    return { cwd, fields, release: once(() => release(meta!, placed, log, options.lock)) };
   } catch (error) {
     if (meta) await removeWorktree(meta, log, options.lock).catch((e: unknown) => log(`[kingly] could not remove ${meta!.worktreePath}: ${gitMessage(e)}`));
     if (marked) unmarkActive(marked);
@@ -91,7 +99,7 @@ export async function prepareWorktree(jobId: string, spec: WorktreeSpec, log: Lo
   }
 }
 
-async function release(meta: WorktreeMeta, log: Log, lock: RepoLockOptions | undefined): Promise<void> {
+async function release(meta: WorktreeMeta, placed: readonly string[], log: Log, lock: RepoLockOptions | undefined): Promise<void> {
   try {
     if (meta.keep) {
       await runGit(meta.gitDir, ['worktree', 'unlock', meta.worktreePath]).catch(() => {
@@ -100,8 +108,7 @@ async function release(meta: WorktreeMeta, log: Log, lock: RepoLockOptions | und
       log(`[kingly] worktree kept at ${meta.worktreePath} (remove it with: git -C ${meta.gitDir} worktree remove --force ${meta.worktreePath})`);
       return;
     }
-    const changes = await runGit(meta.worktreePath, ['status', '--porcelain']).catch(() => '');
-    const count = changes === '' ? 0 : changes.split('\n').length;
+    const count = await uncommittedChanges(meta.worktreePath, placed);
     if (count > 0) log(`[kingly] discarding ${count} uncommitted change(s) in the worktree (keep it with keep: true / --keep-worktree)`);
     await removeWorktree(meta, log, lock);
     log(`[kingly] worktree ${meta.worktreePath} removed`);
@@ -110,6 +117,17 @@ async function release(meta: WorktreeMeta, log: Log, lock: RepoLockOptions | und
   } finally {
     unmarkActive(meta.worktreePath);
   }
+}
+
+/**
+ * Changes `git status` sees in the worktree, not counting `placed` (what copy and reuse put there):
+ * git sees each reuse link as an untracked file, since a `node_modules/` ignore rule matches
+ * directories, not symlinks.
+ */
+export async function uncommittedChanges(worktreePath: string, placed: readonly string[]): Promise<number> {
+  const pathspec = placed.length > 0 ? ['--', '.', ...placed.map((path) => `:(exclude,literal)${path}`)] : [];
+  const changes = await runGit(worktreePath, ['status', '--porcelain', ...pathspec]).catch(() => '');
+  return changes === '' ? 0 : changes.split('\n').length;
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -38,9 +38,13 @@ const noProcessWatcher = (): void => {
   /* nobody to tell */
 };
 
+/** Marks each line a setup command prints, so the job's log tells it from kingly's own and the job's. */
+export const SETUP_LABEL = '[setup] ';
+
 /**
  * Runs the setup commands in the worktree, one after the other, with `sh -c` in their own process
- * group; their output goes to the job's log. A command that fails stops the job (spawn-failed).
+ * group; their output goes to the job's log (system stream), each line labelled SETUP_LABEL. A
+ * command that fails stops the job (spawn-failed).
  */
 export async function runSetup(commands: readonly string[], cwd: string, env: Record<string, string>, log: Log, onProcess: (pid: number) => void = noProcessWatcher): Promise<void> {
   for (const command of commands) {
@@ -68,7 +72,7 @@ export async function runSetup(commands: readonly string[], cwd: string, env: Re
       onProcess(child.pid!);
       // The pipes exist once the process does.
       for (const stream of [child.stdout, child.stderr]) {
-        const splitter = new LineSplitter(log);
+        const splitter = new LineSplitter((line) => log(`${SETUP_LABEL}${line}`));
         stream.on('data', (chunk: Buffer) => splitter.push(chunk));
         stream.once('end', () => splitter.flush());
       }
