@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Command } from 'commander';
+import { DEFAULT_API_PORT, DEFAULT_QUEUE } from '@kingly/cmd/lite';
 import { loadConfig, redisUrlFor } from '../context.js';
 import { addGlobalOptions, integer, queueName } from '../options.js';
 
@@ -28,8 +29,8 @@ export function apiCommand(): Command {
         'it POSTs every job ending they ask for, signed (see the README, Webhooks).',
     )
     .option('--host <address>', 'address to listen on (default: 127.0.0.1)')
-    .option('--port <port>', 'TCP port, 0 for any free one (default: $KINGLY_API_PORT, api.port in kingly.config.json, else 7077)', integer(0, 65_535))
-    .option('--queue <queue>', 'queue POST /api/jobs uses when the request names none (default: $KINGLY_QUEUE or "commands")', queueName)
+    .option('--port <port>', `TCP port, 0 for any free one (default: $KINGLY_API_PORT, api.port in kingly.config.json, else ${DEFAULT_API_PORT})`, integer(0, 65_535))
+    .option('--queue <queue>', `queue POST /api/jobs uses when the request names none (default: $KINGLY_QUEUE or "${DEFAULT_QUEUE}")`, queueName)
     .option('--allowed-host <name>', `a host name clients use to reach the API, e.g. a proxy's (repeatable; also $${ALLOWED_HOSTS_ENV}, comma separated)`, collect)
     .addHelpText(
       'after',

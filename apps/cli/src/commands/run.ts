@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { DEFAULT_QUEUE } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -45,7 +46,7 @@ export function runCommand(): Command {
     .option('--name <name>', 'a label for the job (default: the command)')
     .option('--cwd <dir>', 'directory to run in (default: the current directory)')
     .option('--env <KEY=VALUE>', 'set an environment variable for the command (repeatable)', envPair)
-    .option('--queue <queue>', 'queue to put the job on (default: $KINGLY_QUEUE or "commands")', queueName)
+    .option('--queue <queue>', `queue to put the job on (default: $KINGLY_QUEUE or "${DEFAULT_QUEUE}")`, queueName)
     .option('--json', 'print {"id": …} (with --follow: then the output as JSON lines)')
     .option('--notify', 'a desktop notification when the job ends (notify-send, osascript, else a terminal bell; default: defaults.notify)')
     .option('--no-notify', 'no notification, whatever defaults.notify says')

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { DEFAULT_API_PORT } from '@kingly/cmd/lite';
 import { loadConfig } from '../context.js';
 import { addGlobalOptions, integer } from '../options.js';
 import { printJson, write } from '../output/write.js';
@@ -14,7 +15,7 @@ export function upCommand(): Command {
         'in KINGLY_HOME/api-token (mode 0600); both the URL and the token are printed. Commands that ' +
         'need Redis start the stack (without the API) themselves when no Redis URL is configured.',
     )
-    .option('--api-port <port>', 'port of the HTTP API (default: $KINGLY_API_PORT, api.port in kingly.config.json, else 7077)', integer(1, 65_535))
+    .option('--api-port <port>', `port of the HTTP API (default: $KINGLY_API_PORT, api.port in kingly.config.json, else ${DEFAULT_API_PORT})`, integer(1, 65_535))
     .option('--no-api', 'do not start the HTTP API')
     .option('--concurrency <n>', "jobs the worker runs at once when it is started (default: worker.concurrency of kingly.config.json, else the number of CPU cores; a running one: 'kingly concurrency N')", integer(1, 10_000))
     .option('--json', 'print where things are, and the API token, as JSON')
