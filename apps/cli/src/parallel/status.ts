@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { KinglyClient } from '@kingly/cmd';
 import { addGlobalOptions } from '../options.js';
+import { paintState } from '../output/colour.js';
 import { formatTable } from '../output/table.js';
 import { printJson, write } from '../output/write.js';
 import { streamRuns, withStreamSet } from './context.js';
@@ -48,7 +49,7 @@ const tokens = (n: number): string => (n >= 10_000 ? `${Math.round(n / 1000)}k` 
 export function renderStatus(status: SetStatus): string {
   const rows = status.streams.map((s) => [
     s.stream,
-    s.state,
+    paintState(s.state),
     s.host ?? '-',
     s.elapsedMs === null ? '-' : `${Math.round(s.elapsedMs / 1000)}s`,
     String(s.agent.turns),
