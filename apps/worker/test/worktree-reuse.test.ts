@@ -41,8 +41,8 @@ describe('worktree.reuse', () => {
     tmp.remove();
   });
 
-  async function run(command: string): Promise<{ state: string; log: string[] }> {
-    const { id } = await h.client.enqueue({ command, worktree: { repo: repo.path } });
+  async function run(command: string, from: string = repo.path, env: Record<string, string> = {}): Promise<{ state: string; log: string[] }> {
+    const { id } = await h.client.enqueue({ command, env, worktree: { repo: from } });
     const record = await h.client.waitForJob(id, { timeoutMs: 60_000 });
     return { state: record.state, log: await logLines(h.client, id) };
   }
@@ -99,5 +99,29 @@ describe('worktree.reuse', () => {
     expect(state, log.join('\n')).toBe('succeeded');
     expect(log).toContain('system:[kingly] worktree.reuse: not reusing node_modules: node_modules is not a directory in the main checkout; running setup instead');
     expect(log).toContain(`stdout:setup=main=${repo.path}`);
+  }, 60_000);
+
+  it('from a clone URL: no main checkout, so setup runs without KINGLY_MAIN_CHECKOUT', async () => {
+    const origin = join(tmp.path, 'origin.git');
+    git(tmp.path, 'clone', '--bare', '--quiet', repo.path, origin);
+    const { state, log } = await run(PROBE, `file://${origin}`);
+    expect(state, log.join('\n')).toBe('succeeded');
+    expect(log).toContain(
+      'system:[kingly] worktree.reuse: not reusing node_modules: the repository has no main checkout on this worker (a clone URL or a bare repository); running setup instead',
+    );
+    expect(log).toContain('stdout:setup=main=');
+  }, 60_000);
+
+  it("the README's recipe works in a repository without a lockfile", async () => {
+    writeFileSync(join(repo.path, 'kingly.config.json'), JSON.stringify({ worktree: { reuse: ['node_modules'], setup: 'npm ci || npm install' } }));
+    repo.commit('no dependencies to fetch', { 'package.json': JSON.stringify({ name: 'app', version: '1.0.0' }) });
+    git(repo.path, 'clean', '-fdxq', '--', 'node_modules');
+    // No network: npm has nothing to fetch, and is told not to try.
+    const { state, log } = await run('test -f package-lock.json && echo installed', repo.path, { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' });
+    expect(state, log.join('\n')).toBe('succeeded');
+    expect(log).toContain('system:[kingly] setup: npm ci || npm install');
+    // `npm ci` alone (the old recipe) refuses without a lockfile; `|| npm install` carries on.
+    expect(log.some((l) => l.startsWith('system:[setup] npm error') && l.includes('package-lock.json'))).toBe(true);
+    expect(log).toContain('stdout:installed');
   }, 60_000);
 });
