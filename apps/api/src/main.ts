@@ -1,3 +1,4 @@
+import { untilStopSignal } from '@kingly/cmd';
 import { startApiServer, type ApiServerOptions } from './server.js';
 
 /**
@@ -11,16 +12,7 @@ export async function runApiMain(
   const token = options.token || process.env.KINGLY_API_TOKEN || '';
   const server = await startApiServer({ ...options, token });
   log(`kingly api on ${server.url}: live page /, Bull Board /board, API docs /docs; auth: bearer token or login`);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      log(`kingly api: ${signal}, stopping`);
-      process.removeListener('SIGTERM', onSignal);
-      process.removeListener('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  log(`kingly api: ${await untilStopSignal()}, stopping`);
   await server.close();
   log('kingly api: stopped');
 }

@@ -1,3 +1,4 @@
+import { untilStopSignal } from '@kingly/cmd';
 import { createWorker } from './create-worker.js';
 import type { WorkerOptions } from './worker-options.js';
 
@@ -10,22 +11,9 @@ export async function runWorkerMain(options: WorkerOptions, log: (line: string) 
   const worker = await createWorker({ log, ...options });
   const { queue, concurrency, host } = worker.options;
   log(`kingly worker ${worker.id} on ${host}: queue '${queue}', concurrency ${concurrency}`);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      log(`kingly worker: ${signal}, stopping (${worker.running.size} running, grace ${worker.options.shutdownGraceMs}ms)`);
-      process.removeListener('SIGTERM', onSignal);
-      process.removeListener('SIGINT', onSignal);
-      // Keep later signals from killing the process before the jobs are cleaned up.
-      const ignore = (): void => {
-        /* already stopping (see above) */
-      };
-      process.on('SIGTERM', ignore);
-      process.on('SIGINT', ignore);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  // Later signals are ignored: they must not kill the process before the jobs are cleaned up.
+  const signal = await untilStopSignal({ ignoreLater: true });
+  log(`kingly worker: ${signal}, stopping (${worker.running.size} running, grace ${worker.options.shutdownGraceMs}ms)`);
   await worker.close();
   log('kingly worker: stopped');
 }

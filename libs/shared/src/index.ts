@@ -8,6 +8,7 @@ export * from './config-json-schema.js';
 export * from './git-names.js';
 export * from './git-refs.js';
 export * from './defaults.js';
+export { untilStopSignal, type StopSignalOptions } from './stop-signal.js';
 export * from './redis-url.js';
 export * from './redis.js';
 export { LiteRedis, connectLiteRedis, type LiteConnectOptions } from './resp/lite-redis.js';
