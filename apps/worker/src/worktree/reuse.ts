@@ -34,8 +34,11 @@ export async function reuseMismatch(mainCheckout: string, worktreePath: string):
 }
 
 /**
- * Symlinks each of `paths` of the main checkout into the worktree, when reuseMismatch finds them
- * safe and all are there. Returns true when it linked them all (setup is then skipped), false
+ * Symlinks (rather than `cp --reflink=auto` clones) each of `paths` of the main checkout into the
+ * worktree: ready at once on every filesystem, where a clone is a full copy except on btrfs/XFS,
+ * at the price that a job writing into the folder writes into the main checkout's. Only when
+ * reuseMismatch finds them safe and all are there.
+ * Returns true when it linked them all (setup is then skipped), false
  * (having linked none) with one line in the log saying why, so setup runs instead.
  */
 export async function reuseFromMainCheckout(mainCheckout: string | undefined, worktreePath: string, paths: readonly string[], log: Log): Promise<boolean> {
