@@ -32,7 +32,7 @@ export interface PruneResult {
   readonly pruned: number;
   /** `pruned` by the state the jobs had ended in. */
   readonly byState: Partial<Record<JobState, number>>;
-  /** BullMQ jobs removed with them (0 in a dry run). */
+  /** BullMQ removals done with them: Queue.remove answered 1 (it does for a job it had trimmed already too); 0 in a dry run. */
   readonly bullRemoved: number;
   /** Index entries looked at. */
   readonly examined: number;
