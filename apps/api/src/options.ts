@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isAbsolute } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
 import type { WebhookConfig } from '@kingly/cmd';
 import { checkWebhooks } from './webhooks/check.js';
@@ -11,6 +12,12 @@ export interface ApiOptions {
   readonly redisUrl: string;
   /** Queue `POST /api/jobs` puts jobs on when the request names none. @default "commands" */
   readonly queue?: string;
+  /**
+   * Absolute working directory of a job posted without `cwd` (and without `worktree`): a server
+   * has no "current directory" of its caller, and the worker's own would be an accident.
+   * @default undefined (such a job is refused: 400 naming `cwd`)
+   */
+  readonly defaultCwd?: string;
   /** Prefix of every Redis key. @default "kingly" */
   readonly prefix?: string;
   /**
@@ -55,7 +62,7 @@ export interface ApiOptions {
 
 type WebhookOptionNames = 'webhooks' | 'webhookConsumer' | 'webhookRetry' | 'webhookLog';
 
-export type ResolvedApiOptions = Required<Omit<ApiOptions, 'client' | 'logger' | WebhookOptionNames>> & Pick<ApiOptions, 'client' | 'logger'>;
+export type ResolvedApiOptions = Required<Omit<ApiOptions, 'client' | 'logger' | 'defaultCwd' | WebhookOptionNames>> & Pick<ApiOptions, 'client' | 'logger' | 'defaultCwd'>;
 
 export const MIB = 1024 * 1024;
 
@@ -66,8 +73,11 @@ const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{
 export const MIN_TOKEN_CHARS = 16;
 
 /** Refuses options the API cannot run with (no token, a malformed host name), naming the option. */
-export function checkApiOptions(options: Pick<ApiOptions, 'token' | 'allowedHosts' | 'webhooks'>): void {
+export function checkApiOptions(options: Pick<ApiOptions, 'token' | 'allowedHosts' | 'webhooks' | 'defaultCwd'>): void {
   checkWebhooks(options.webhooks ?? []);
+  if (options.defaultCwd !== undefined && !isAbsolute(options.defaultCwd)) {
+    throw badInput(`defaultCwd: must be an absolute path, got '${options.defaultCwd.slice(0, 200)}'`);
+  }
   if (typeof options.token !== 'string' || options.token === '') {
     throw badInput('token: required; the API has no tokenless mode', "set KINGLY_API_TOKEN, or let 'kingly api' or 'kingly up' make KINGLY_HOME/api-token");
   }
@@ -105,5 +115,6 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     boardLogLines: options.boardLogLines ?? 200,
     logger: options.logger ?? false,
     client: options.client,
+    defaultCwd: options.defaultCwd,
   };
 }

@@ -23,7 +23,8 @@ export async function createApiHarness(label: string, options: Partial<ApiOption
   const redisUrl = inject('redisUrl');
   const prefix = uniqueName(label);
   const client = new KinglyClient({ redisUrl, prefix });
-  const app = await buildApp({ redisUrl, prefix, token: TOKEN, ...options });
+  // Jobs the tests post without a cwd run here (the API refuses them without a defaultCwd).
+  const app = await buildApp({ redisUrl, prefix, token: TOKEN, defaultCwd: process.cwd(), ...options });
   const workers: KinglyWorker[] = [];
   return {
     redisUrl,
@@ -58,7 +59,7 @@ export interface LiveApi {
 export async function startLiveApi(redisUrl: string, prefix: string, workerOptions: Partial<WorkerOptions> = {}): Promise<LiveApi> {
   const client = new KinglyClient({ redisUrl, prefix });
   const worker = await createWorker({ redisUrl, prefix, concurrency: 2, shutdownGraceMs: 1000, ...workerOptions });
-  const server = await startApiServer({ redisUrl, prefix, token: TOKEN, host: '127.0.0.1', port: 0 });
+  const server = await startApiServer({ redisUrl, prefix, token: TOKEN, host: '127.0.0.1', port: 0, defaultCwd: process.cwd() });
   return {
     client,
     worker,

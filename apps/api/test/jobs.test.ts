@@ -28,6 +28,28 @@ describe('jobs routes', () => {
     expect(got.json()).toMatchObject({ id: record.id, state: 'succeeded', exitCode: 0 });
   });
 
+  it('POST /api/jobs without cwd: refused naming cwd when the API has no defaultCwd, else run there', async () => {
+    const strict = await createApiHarness('api-no-cwd', { defaultCwd: undefined });
+    try {
+      const before = await strict.client.listJobs();
+      const refused = await strict.call({ method: 'POST', url: '/api/jobs', payload: { command: 'pwd' } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringMatching(/^cwd: required/) });
+      expect(await strict.client.listJobs()).toEqual(before);
+      // With its own cwd, or a worktree, a spec needs no default.
+      const own = await strict.call({ method: 'POST', url: '/api/jobs', payload: { command: 'pwd', cwd: dir.path } });
+      expect(own.statusCode).toBe(201);
+      expect(own.json().cwd).toBe(dir.path);
+    } finally {
+      await strict.close();
+    }
+    const defaulted = await h.call({ method: 'POST', url: '/api/jobs', payload: { command: 'pwd', name: 'api-default-cwd' } });
+    expect(defaulted.statusCode).toBe(201);
+    expect(defaulted.json().cwd).toBe(process.cwd());
+    const done = await waitForState(h.client, defaulted.json().id, ['succeeded', 'failed']);
+    expect(done.state).toBe('succeeded');
+  });
+
   it('POST /api/jobs?queue= puts the job on that queue', async () => {
     const res = await h.call({ method: 'POST', url: '/api/jobs?queue=side', payload: { argv: ['true'] } });
     expect(res.statusCode).toBe(201);

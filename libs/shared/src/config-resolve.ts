@@ -30,6 +30,8 @@ export interface KinglyConfig {
   readonly retention: RetentionPolicy;
   /** `api.port` in the file, if given (the API's port when no flag or KINGLY_API_PORT says). */
   readonly apiPort: number | undefined;
+  /** `api.defaultCwd` in the file: where a job POSTed without cwd runs. @default undefined (refused) */
+  readonly apiDefaultCwd: string | undefined;
   /** `worker.accounting` in the file: how workers read processes. @default undefined (the worker's platform default) */
   readonly accounting: 'proc' | 'ps' | undefined;
   /** `worker.concurrency` in the file: jobs a worker runs at once. @default undefined (the worker's: the number of CPU cores) */
@@ -93,6 +95,7 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
       maxJobs: file.retention?.maxJobs ?? DEFAULT_RETENTION.maxJobs,
     },
     apiPort: file.api?.port,
+    apiDefaultCwd: file.api?.defaultCwd,
     accounting: file.worker?.accounting,
     workerConcurrency: file.worker?.concurrency,
     notify: file.defaults?.notify ?? false,

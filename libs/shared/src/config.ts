@@ -161,6 +161,12 @@ export const configFileSchema = z
       .object({
         /** TCP port the API listens on. @default 7077 */
         port: tcpPort.optional().describe('TCP port the API of kingly up and kingly api listens on (after --api-port/--port and KINGLY_API_PORT). Default: 7077.'),
+        /** Working directory of a job POSTed without cwd (absolute). @default none: such a job is refused (400 naming cwd) */
+        defaultCwd: z
+          .string()
+          .refine((value) => value.startsWith('/') && !value.includes('\0'), 'must be an absolute path without NUL bytes')
+          .optional()
+          .describe('Absolute working directory of a job POSTed to kingly api without cwd. Default: none (such a job is refused with 400 naming cwd).'),
       })
       .strict()
       .optional()

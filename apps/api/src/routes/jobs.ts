@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorCodes, KinglyError, QUEUE_NAME_PATTERN, type JobSpec, type JobState } from '@kingly/cmd';
+import { badInput, ErrorCodes, KinglyError, QUEUE_NAME_PATTERN, type JobSpec, type JobState } from '@kingly/cmd';
 import type { ApiContext } from '../context.js';
 import { listJobPage } from '../job-pages.js';
 import { errorResponses, jobIdParams, jobRecordJson, jobSpecJson, jobStateJson } from '../schemas.js';
@@ -16,6 +16,17 @@ interface ListQuery {
   limit: number;
   cursor?: string;
   before?: string;
+}
+
+/**
+ * The spec with a working directory: its own, the API's `defaultCwd`, or none for a worktree job
+ * (it runs in its worktree). A server has no current directory of its caller, so a spec without
+ * one is refused naming `cwd` rather than run wherever the worker happens to be.
+ */
+function withCwd(spec: JobSpec, defaultCwd: string | undefined): JobSpec {
+  if (spec.cwd !== undefined || spec.worktree !== undefined) return spec;
+  if (defaultCwd !== undefined) return { ...spec, cwd: defaultCwd };
+  throw badInput("cwd: required: the API cannot know the caller's directory; give an absolute cwd (or a worktree)", "or start the API with api.defaultCwd in kingly.config.json");
 }
 
 /** POST/GET /api/jobs, GET/DELETE /api/jobs/:id. */
@@ -35,7 +46,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const { id } = await client.enqueue(request.body as JobSpec, request.query.queue ? { queue: request.query.queue } : undefined);
+      const { id } = await client.enqueue(withCwd(request.body as JobSpec, ctx.options.defaultCwd), request.query.queue ? { queue: request.query.queue } : undefined);
       const record = await client.getJob(id);
       return reply.code(201).header('location', `/api/jobs/${id}`).send(record);
     },

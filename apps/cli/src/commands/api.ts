@@ -74,6 +74,7 @@ Examples:
       token: token.token,
       ...(allowedHosts.length > 0 ? { allowedHosts } : {}),
       ...(sessionSecret !== undefined ? { sessionSecret } : {}),
+      ...(config.apiDefaultCwd !== undefined ? { defaultCwd: config.apiDefaultCwd } : {}),
       // kingly.config.json `webhooks`, delivered from here; the consumer name (host and port) is
       // the same after a restart, so events this process held are taken up again at once.
       ...(config.webhooks.length > 0 ? { webhooks: config.webhooks, ...(port !== 0 ? { webhookConsumer: `${hostname()}:${port}` } : {}) } : {}),
