@@ -1,8 +1,8 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
+import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
 import { GroupAdmission } from './group-admission.js';
 import { acquireAgentSlot, agentCap, releaseAgentSlot } from './agent/agent-slots.js';
-import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
 import { useAccounting } from './accounting/index.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
