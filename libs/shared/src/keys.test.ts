@@ -16,7 +16,6 @@ describe('Redis key names', () => {
     expect(k.running('H')).toBe('kp:running:H');
     expect(k.runningPattern).toBe('kp:running:*');
     expect(k.lostRetries).toBe('kp:lost-retries');
-    expect(k.group('G')).toBe('kp:group:G');
     expect(k.groupSlots('G')).toBe('kp:group-slots:G');
     expect(k.groupWaiting('G')).toBe('kp:group-waiting:G');
     expect(k.ports('H')).toBe('kp:ports:H');
@@ -37,7 +36,7 @@ describe('Redis key names', () => {
 
   it('never share a second segment with a queue (BullMQ keys are <prefix>:<queue>:…)', () => {
     const k = createKeys('kp');
-    const segments = [k.logs('x'), k.job('x'), k.samples('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.group('x'), k.groupSlots('x'), k.groupWaiting('x'), k.ports('x'), k.stats, k.control('x'), k.protocol, k.jobsIndex, k.stateIndex('x'), k.expiries, k.webhooks, k.pruneLock]
+    const segments = [k.logs('x'), k.job('x'), k.samples('x'), k.events, k.queues, k.worker('x'), k.workers, k.running('x'), k.lostRetries, k.groupSlots('x'), k.groupWaiting('x'), k.ports('x'), k.stats, k.control('x'), k.protocol, k.jobsIndex, k.stateIndex('x'), k.expiries, k.webhooks, k.pruneLock]
       .map((key) => key.split(':')[1]!);
     for (const segment of segments) expect(RESERVED_QUEUE_NAMES.has(segment)).toBe(true);
     for (const name of RESERVED_QUEUE_NAMES) expect(() => validateQueueName(name)).toThrow(/kingly uses/);

@@ -28,8 +28,6 @@ export interface KinglyKeys {
   readonly runningPattern: string;
   /** Sorted set of jobs whose worker was lost and that wait for BullMQ to let them be retried. */
   readonly lostRetries: string;
-  /** Set of every job id of a group, written at enqueue: `--group` finds them without scanning queues. */
-  group(group: string): string;
   /** Set of the jobs of a group that hold a run slot (for groupConcurrency). */
   groupSlots(group: string): string;
   /** List of the group's jobs waiting for a run slot, oldest first, entries `<queue> <id>` (group-admission.ts). */
@@ -74,7 +72,7 @@ export const DEFAULT_PREFIX = 'kingly';
 
 /**
  * Second segments kingly uses under the prefix. BullMQ's keys are `<prefix>:<queue>:…`, so a
- * queue may not take one of these names.
+ * queue may not take one of these names (`group` too: protocol 2 wrote `<prefix>:group:<group>`).
  */
 export const RESERVED_QUEUE_NAMES: ReadonlySet<string> = new Set([
   'logs', 'job', 'samples', 'events', 'queues', 'worker', 'workers', 'running', 'lost-retries', 'group', 'group-slots', 'group-waiting', 'ports', 'stats', 'control', 'protocol', 'jobs', 'expiries', 'webhooks', 'prune-lock',
@@ -93,7 +91,6 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     running: (host) => `${prefix}:running:${host}`,
     runningPattern: `${prefix}:running:*`,
     lostRetries: `${prefix}:lost-retries`,
-    group: (group) => `${prefix}:group:${group}`,
     groupSlots: (group) => `${prefix}:group-slots:${group}`,
     groupWaiting: (group) => `${prefix}:group-waiting:${group}`,
     ports: (host) => `${prefix}:ports:${host}`,

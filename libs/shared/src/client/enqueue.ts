@@ -1,6 +1,5 @@
 import { ErrorCodes, KinglyError } from '../errors.js';
 import { queueNameProblem } from '../defaults.js';
-import { FINISHED_TTL_SECONDS } from '../store/finish.js';
 import { createQueued, removeRecords } from '../store/create.js';
 import { newJobId } from '../ids.js';
 import { bullRetryOptions } from '../retry-policy.js';
@@ -52,13 +51,6 @@ export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[],
   });
   const records = redis.pipeline();
   records.sadd(ctx.keys.queues, queueName);
-  // Group membership is written here, once, so group lookups never depend on scanning BullMQ.
-  const groups = new Map<string, string[]>();
-  for (const { id, data } of jobs) if (data.group) groups.set(data.group, [...(groups.get(data.group) ?? []), id]);
-  for (const [group, ids] of groups) {
-    records.sadd(ctx.keys.group(group), ...ids);
-    records.expire(ctx.keys.group(group), FINISHED_TTL_SECONDS);
-  }
   // Jobs of a capped group take their places in its line now, in enqueue order: workers admit
   // them from its head (group-admission.ts in the worker; docs/protocol.md, Group concurrency).
   const lines = new Map<string, string[]>();

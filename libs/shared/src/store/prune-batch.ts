@@ -67,7 +67,7 @@ export async function readPruneBatch(redis: Redis, keys: KinglyKeys, index: stri
 }
 
 /** KEYS of a job in DELETE_SCRIPT before its own keys (jobKeys). */
-const INDEX_BLOCK = 5;
+const INDEX_BLOCK = 4;
 
 /** Why a job was picked: `select` is always pruned; `cap` only while more finished jobs remain than the cap. */
 export type PruneReason = 'select' | 'cap';
@@ -84,29 +84,27 @@ export interface PruneCap {
 // jobs counted (the state indexes' sizes, read here) are more than the cap, so pruners running at
 // once never go below it. Returns the count left, then the 1-based positions of the jobs deleted.
 // KEYS: the all-jobs index, expiries, the c counted state indexes, then per job: its state index,
-// queue index, name index, group index (the all-jobs index when it has none), group set (its
-// state index when none: not touched), then its own keys (jobKeys: record first). ARGV: the
-// number of its own keys, c, the cap (-1: none), then per job: id, state, has group ('1' | '0'),
-// reason ('select' | 'cap').
+// queue index, name index, group index (the all-jobs index when it has none), then its own keys
+// (jobKeys: record first). ARGV: the number of its own keys, c, the cap (-1: none), then per job:
+// id, state, reason ('select' | 'cap').
 const DELETE_SCRIPT = `
 local own, c, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local left = 0
 for i = 3, 2 + c do left = left + redis.call('ZCARD', KEYS[i]) end
 local k, done = 3 + c, {}
-for a = 4, #ARGV, 4 do
+for a = 4, #ARGV, 3 do
   local id = ARGV[a]
   local rec = k + ${INDEX_BLOCK}
-  if redis.call('HGET', KEYS[rec], 'state') == ARGV[a + 1] and (ARGV[a + 3] == 'select' or left > cap) then
+  if redis.call('HGET', KEYS[rec], 'state') == ARGV[a + 1] and (ARGV[a + 2] == 'select' or left > cap) then
     for i = rec, rec + own - 1 do redis.call('DEL', KEYS[i]) end
     local counted = redis.call('ZREM', KEYS[k], id)
     for i = 1, 3 do redis.call('ZREM', KEYS[k + i], id) end
     redis.call('ZREM', KEYS[1], id)
     redis.call('ZREM', KEYS[2], id)
-    if ARGV[a + 2] == '1' then redis.call('SREM', KEYS[k + 4], id) end
     if counted == 1 then
       for i = 3, 2 + c do if KEYS[i] == KEYS[k] then left = left - 1 end end
     end
-    done[#done + 1] = a / 4
+    done[#done + 1] = (a - 1) / 3
   end
   k = rec + own
 end
@@ -135,10 +133,9 @@ export async function deletePruned<T extends PruneCandidate>(redis: Redis, keys:
       keys.queueIndex(job.queue),
       keys.nameIndex(job.name),
       job.group ? keys.groupIndex(job.group) : keys.jobsIndex,
-      job.group ? keys.group(job.group) : state,
       ...jobKeys(keys, job.id),
     );
-    args.push(job.id, job.state, job.group ? '1' : '0', reason);
+    args.push(job.id, job.state, reason);
   }
   const [left, done] = (await redis.eval(DELETE_SCRIPT, scriptKeys.length, ...scriptKeys, ...args)) as [number, number[]];
   return { deleted: done.map((position) => picks[position - 1]!.job), left };
