@@ -4,6 +4,7 @@ import { recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobState } from '../job-states.js';
 import { dropExpired } from './expire.js';
+import { isNoPermission } from './no-permission.js';
 
 /** Which jobs a listing wants; every filter is one index. */
 export interface IndexFilter {
@@ -87,13 +88,21 @@ export async function readIndex(redis: Redis, keys: KinglyKeys, filter: IndexFil
       if (matches(record)) found.push(record);
       if (found.length === page.limit) break;
     }
-    if (gone.length > 0) {
-      await redis.zrem(index, ...gone);
-      rank -= gone.length;
-    }
+    // A read-only ACL user cannot drop them: the next batch then starts after them, not on them.
+    if (gone.length > 0 && (await dropGone(redis, index, gone))) rank -= gone.length;
     if (flat.length / 2 < batch) break;
   }
   return found;
+}
+
+async function dropGone(redis: Redis, index: string, ids: string[]): Promise<boolean> {
+  try {
+    await redis.zrem(index, ...ids);
+    return true;
+  } catch (error) {
+    if (isNoPermission(error)) return false;
+    throw error;
+  }
 }
 
 async function smallest(redis: Redis, indexes: string[]): Promise<string> {
