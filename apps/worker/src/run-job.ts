@@ -207,7 +207,7 @@ async function runProcesses(
       // A cancel that came while the job was being taken: honour it now.
       if (cancelSignal) void running.stop({ state: 'cancelled', signal: cancelSignal, reason: 'cancelled by request' }, { signal: cancelSignal as NodeJS.Signals });
     } else {
-      record = { ...record, pid: run.pid, pgid: run.pid, restarts };
+      record = { ...record, pid: run.pid, pgid: run.pid, restarts, restartedAt: new Date().toISOString() };
       await recordRestarted(ctx.redis, ctx.keys, record, run.procStartTime);
     }
     const outcome = await run.finished;

@@ -13,7 +13,7 @@ const DOC = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 
 
 const record = (overrides: Partial<JobRecord>): JobRecord => ({
   id: 'j', queue: 'q', name: 'n', command: 'c', argv: null, cwd: '/', group: null, tags: [], state: 'failed', exitCode: 3, signal: null,
-  reason: null, pid: 1, pgid: 1, host: 'h', workerId: 'w', attempt: 1, attempts: 1, createdAt: null, startedAt: null,
+  reason: null, pid: 1, pgid: 1, host: 'h', workerId: 'w', attempt: 1, attempts: 1, createdAt: null, startedAt: null, restartedAt: null,
   finishedAt: null, durationMs: 12, cpuPercent: null, rssBytes: null, peakRssBytes: 1024, cpuSeconds: 0.01, processCount: null, restarts: 0, port: null,
   repo: null, ref: null, commit: null, branch: null, worktreePath: null, agent: null, ...overrides,
 });

@@ -76,6 +76,9 @@ describe('groups, restarts and ports', () => {
       return r.restarts === 1 && r.pid !== first.pid ? r : undefined;
     }, { message: 'the server to be restarted' });
     expect(second.port).toBe(first.port);
+    // Uptime counts from here: the restart's time, after the first start.
+    expect(first.restartedAt).toBeNull();
+    expect(Date.parse(second.restartedAt!)).toBeGreaterThanOrEqual(Date.parse(second.startedAt!));
     await waitFor(async () => (await answer().catch(() => '')) === 'hi', { message: 'the restarted server to answer again' });
     const { record } = await h.client.cancel(id, { graceMs: 1000 });
     expect(record.state).toBe('cancelled');

@@ -53,7 +53,7 @@ function key(template: string, values: Record<string, string>): string {
 
 const fullRecord: JobRecord = {
   id: 'j', queue: 'q', name: 'n', command: 'c', argv: ['c'], cwd: '/', group: 'g', tags: ['t'], state: 'failed', exitCode: 3, signal: 'SIGTERM',
-  reason: 'r', pid: 1, pgid: 1, host: 'h', workerId: 'w', attempt: 1, attempts: 1, createdAt: new Date(1).toISOString(), startedAt: new Date(2).toISOString(),
+  reason: 'r', pid: 1, pgid: 1, host: 'h', workerId: 'w', attempt: 1, attempts: 1, createdAt: new Date(1).toISOString(), startedAt: new Date(2).toISOString(), restartedAt: new Date(2).toISOString(),
   finishedAt: new Date(3).toISOString(), durationMs: 1, cpuPercent: 1, rssBytes: 1, peakRssBytes: 1, cpuSeconds: 1, processCount: 1, restarts: 0, port: 1,
   repo: '/r', ref: 'HEAD', commit: 'abc', branch: 'b', worktreePath: '/w',
   agent: { name: 'claude', sessionId: 's', model: 'm', turns: 1, inputTokens: 1, outputTokens: 1, costUsd: 0.1, lastText: 't', lastTool: 'Bash', result: { subtype: 'success', isError: false, text: 'r' } },

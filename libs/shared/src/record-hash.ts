@@ -11,7 +11,7 @@ import { agentFromHash, agentToHash, emptyAgentState } from './agent/agent-hash.
 const NUMBER_FIELDS = [
   'exitCode', 'pid', 'pgid', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount', 'restarts', 'port',
 ] as const;
-const TIME_FIELDS = ['createdAt', 'startedAt', 'finishedAt'] as const;
+const TIME_FIELDS = ['createdAt', 'startedAt', 'restartedAt', 'finishedAt'] as const;
 const STRING_FIELDS = ['signal', 'reason', 'host', 'workerId', 'cwd', 'group', 'repo', 'ref', 'commit', 'branch', 'worktreePath'] as const;
 
 export type RecordHash = Record<string, string>;
@@ -73,6 +73,7 @@ export function recordFromData(id: string, queue: string, data: JobData, state: 
     attempts: data.attempts ?? 1,
     createdAt: new Date(data.createdAt).toISOString(),
     startedAt: null,
+    restartedAt: null,
     finishedAt: null,
     durationMs: null,
     cpuPercent: null,
@@ -118,6 +119,7 @@ export function recordFromHash(id: string, hash: RecordHash, base?: JobRecord): 
     attempts: num(hash.attempts) ?? base?.attempts ?? 1,
     createdAt: iso(hash.createdAt) ?? base?.createdAt ?? null,
     startedAt: iso(hash.startedAt),
+    restartedAt: iso(hash.restartedAt),
     finishedAt: iso(hash.finishedAt),
     durationMs: num(hash.durationMs),
     cpuPercent: num(hash.cpuPercent),

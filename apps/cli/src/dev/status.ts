@@ -18,7 +18,8 @@ export async function devStatus(client: KinglyClient, server: DevServer, now = D
     pid: mine?.pid ?? null,
     port: port ?? server.port ?? null,
     portAnswers: mine && port !== null ? await portAnswers(port) : null,
-    uptimeMs: mine?.startedAt ? Math.max(0, now - Date.parse(mine.startedAt)) : null,
+    // From the last start: a restart by the job's policy starts the clock again (restarts beside it).
+    uptimeMs: mine?.startedAt ? Math.max(0, now - Date.parse(mine.restartedAt ?? mine.startedAt)) : null,
     restarts: mine?.restarts ?? 0,
     cpuPercent: mine?.cpuPercent ?? null,
     rssBytes: mine?.rssBytes ?? null,

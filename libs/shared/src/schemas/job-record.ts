@@ -28,6 +28,8 @@ export const jobRecordSchema = z.object({
   attempts: z.number(),
   createdAt: isoTime,
   startedAt: isoTime,
+  /** When the command was last started again by its restart policy; null before any restart (uptime counts from it). */
+  restartedAt: isoTime,
   finishedAt: isoTime,
   durationMs: count,
   cpuPercent: count,

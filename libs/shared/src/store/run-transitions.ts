@@ -13,7 +13,7 @@ import { INDEX_KEY_COUNT, INDEX_LUA, indexKeys } from './index-keys.js';
 // requested meanwhile (CANCEL_FIELD), so a cancel that came first is honoured.
 
 /** Fields a new attempt clears: nothing of the previous attempt's outcome stays. */
-const ATTEMPT_FIELDS = ['reason', 'restarts', 'port', 'pid', 'pgid', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount'];
+const ATTEMPT_FIELDS = ['reason', 'restarts', 'restartedAt', 'port', 'pid', 'pgid', 'exitCode', 'signal', 'finishedAt', 'durationMs', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'cpuSeconds', 'processCount'];
 
 // KEYS: the index block, the host's running hash, the known queues, the sample history. ARGV: id,
 // reaping entry, the number n of hash strings, n hash strings, then the fields to clear.
@@ -80,7 +80,7 @@ export async function markStarted(redis: Redis, keys: KinglyKeys, record: JobRec
 export async function markRestarted(redis: Redis, keys: KinglyKeys, record: JobRecord, reapEntry: string): Promise<void> {
   await redis
     .multi()
-    .hset(keys.job(record.id), { pid: record.pid!, pgid: record.pgid!, restarts: record.restarts })
+    .hset(keys.job(record.id), { pid: record.pid!, pgid: record.pgid!, restarts: record.restarts, restartedAt: Date.parse(record.restartedAt ?? new Date().toISOString()) })
     .hset(keys.running(record.host!), record.id, reapEntry)
     .exec();
 }
