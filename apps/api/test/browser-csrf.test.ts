@@ -80,7 +80,7 @@ describe('another site in Chromium cannot make the API run anything', () => {
     expect(await health?.json()).toMatchObject({ code: 'E_FORBIDDEN', message: expect.stringContaining(`'${EVIL}:${server.port}'`) });
     // To the browser this is same-origin: its script may post JSON and read the answer.
     const status = await page.evaluate(async () => {
-      const res = await fetch('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'echo pwned' }) });
+      const res = await fetch('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'echo pwned', cwd: '/' }) });
       return res.status;
     });
     expect(status).toBe(403);
@@ -90,7 +90,7 @@ describe('another site in Chromium cannot make the API run anything', () => {
   it('the page itself, with the same cookie, still posts a job (so the refusals above are the guards at work)', async () => {
     await page.goto(`${server.url}/`);
     const status = await page.evaluate(async () => {
-      const res = await fetch('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'true' }) });
+      const res = await fetch('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'true', cwd: '/' }) });
       return res.status;
     });
     expect(status).toBe(201);

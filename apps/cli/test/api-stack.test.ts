@@ -105,7 +105,7 @@ describe('kingly up: the HTTP API as part of the local stack', () => {
     const created = await call(`${api.url}/api/jobs`, {
       method: 'POST',
       headers: { ...bearer(token), 'content-type': 'application/json' },
-      body: JSON.stringify({ command: 'echo made through the api' }),
+      body: JSON.stringify({ command: 'echo made through the api', cwd: '/' }),
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = (created.body as { id: string }).id;
@@ -216,7 +216,7 @@ describe('kingly api in the foreground', () => {
       const created = await call(`${url}/api/jobs`, {
         method: 'POST',
         headers: { ...bearer(token), 'content-type': 'application/json' },
-        body: JSON.stringify({ command: 'true' }),
+        body: JSON.stringify({ command: 'true', cwd: '/' }),
       });
       expect(created.status).toBe(201);
       const show = await kingly(['show', '--json', (created.body as { id: string }).id], { ...env, KINGLY_REDIS_URL: inject('redisUrl'), KINGLY_PREFIX: prefix });
