@@ -35,7 +35,8 @@ describe('kingly show: resource history', () => {
       const json = await kingly(['show', '--json', id], env);
       const record = JSON.parse(json.stdout) as { id: string; samples: Array<{ t: number; cpuPercent: number; rssBytes: number; processCount: number }> };
       expect(record.id).toBe(id);
-      expect(record.samples.length).toBeGreaterThanOrEqual(3);
+      // One sample after each step is certain (the steps wait for them); one before them is not, under load.
+      expect(record.samples.length).toBeGreaterThanOrEqual(2);
       expect(record.samples).toEqual(await client.getSamples(id));
     } finally {
       await client.close();

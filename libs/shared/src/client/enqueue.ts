@@ -1,5 +1,5 @@
 import { ErrorCodes, KinglyError } from '../errors.js';
-import { queueNameProblem } from '../defaults.js';
+import { validateQueueName } from '../defaults.js';
 import { createQueued, removeRecords } from '../store/create.js';
 import { newJobId } from '../ids.js';
 import { bullRetryOptions } from '../retry-policy.js';
@@ -22,11 +22,7 @@ export function parseSpec(spec: unknown, index?: number): JobSpec {
 }
 
 /** The queue name, or E_BAD_INPUT naming `queue` and what is wrong with it. */
-export function validateQueueName(queue: string): string {
-  const problem = queueNameProblem(queue);
-  if (problem) throw new KinglyError(ErrorCodes.BAD_INPUT, `queue: ${problem}`);
-  return queue;
-}
+export { validateQueueName };
 
 const ADD_BULK_CHUNK = 500;
 

@@ -5,7 +5,7 @@ import { recordFromHash } from '../record-hash.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobState } from '../job-states.js';
 import { compareText } from '../compare-text.js';
-import { validateQueueName } from './enqueue.js';
+import { validateQueueName } from '../defaults.js';
 import type { ClientContext } from './context.js';
 
 export interface FindJobOptions {
