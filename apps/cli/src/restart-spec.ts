@@ -1,4 +1,4 @@
-import { ErrorCodes, isTerminalState, KinglyError, parseSpec, type JobRecord, type JobSpec, type KinglyClient } from '@kingly/cmd';
+import { bullJobIdOf, ErrorCodes, isTerminalState, KinglyError, parseSpec, type JobRecord, type JobSpec, type KinglyClient } from '@kingly/cmd';
 
 /**
  * The spec to run an ended job again with: the spec it was enqueued with (BullMQ's copy of the job
@@ -12,7 +12,8 @@ export async function specToRestart(client: KinglyClient, record: JobRecord): Pr
       hint: `end it first with 'kingly kill ${record.id}', or wait for it`,
     });
   }
-  const job = await (await client.queue(record.queue)).getJob(record.id);
+  // BullMQ's own id: a plain BullMQ job's kingly id is `<queue>:<id>`.
+  const job = await (await client.queue(record.queue)).getJob(bullJobIdOf(record.id));
   if (!job) {
     throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `the spec of job ${record.id} is no longer kept (removed with its queue's finished jobs)`, {
       hint: `run it again with 'kingly run'`,
