@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@kingly/testing';
 import { procAccounting } from '../src/accounting/proc-backend.js';
 import { PAGE_SIZE } from '../src/accounting/proc-stat.js';
 import { psAccounting } from '../src/accounting/ps-backend.js';
@@ -39,7 +40,11 @@ describe.each([procAccounting, psAccounting])('accounting backend $kind', (backe
 
   it('reads a process: parent, group, start time (stable), memory, and its job marker', async () => {
     const pid = await start({ KINGLY_TEST_MARKER: 'job-42' });
-    const info = await backend.proc(pid);
+    // 'spawn' can come while the kernel still sets up the new program's memory (RSS reads 0 then).
+    const info = await waitFor(async () => {
+      const read = await backend.proc(pid);
+      return read && read.rssBytes > 0 ? read : undefined;
+    }, { timeoutMs: 10_000, message: `process ${pid} to show its memory` });
     expect(info).toMatchObject({ pid, ppid: process.pid, zombie: false });
     expect(info!.pgid).toBe(Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim()));
     expect(info!.rssBytes).toBeGreaterThan(0);
