@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys, KinglyClient, type JobRecord } from '@kingly/cmd';
-import { fixture, isAlive, pidsWithEnv, waitFor } from '@kingly/testing';
+import { answersPing, fixture, isAlive, pidsWithEnv, waitFor } from '@kingly/testing';
 import { buildLab, labUnavailable, type Lab, type LabHost } from './lab.js';
 
 const KINGLY_BIN = fileURLToPath(new URL('../../apps/cli/bin/kingly.js', import.meta.url));
@@ -91,18 +91,7 @@ describe.skipIf(unavailable !== undefined)('three hosts in network namespaces: R
 
   const waitForRedis = (): Promise<unknown> =>
     waitFor(
-      async () => {
-        const probe = new Redis({ host: A.ip, port: REDIS_PORT, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-        probe.on('error', () => {
-          /* not up yet: waitFor tries again */
-        });
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG';
-        } finally {
-          probe.disconnect();
-        }
-      },
+      () => answersPing({ host: A.ip, port: REDIS_PORT, password: PASSWORD }),
       { timeoutMs: 20_000, message: `redis-server on host A (${A.ip}:${REDIS_PORT}) to answer PING` },
     );
 

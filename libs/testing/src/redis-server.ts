@@ -2,10 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { freeLoopbackPort } from '@kingly/cmd';
 import { fixture } from './fixtures.js';
 import { waitFor } from './wait-for.js';
+
+/** One connection attempt, no retries: whether a Redis server answers PING there now (for waitFor). */
+export async function answersPing(options: RedisOptions): Promise<boolean> {
+  const probe = new Redis({ ...options, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  probe.on('error', () => {
+    /* not up yet: connect() rejects and the caller's waitFor tries again */
+  });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } finally {
+    probe.disconnect();
+  }
+}
 
 export interface TestRedis {
   readonly url: string;
@@ -65,16 +79,7 @@ export async function startRedisServer({ binary = 'redis-server', password, tls 
   await waitFor(
     async () => {
       if (spawnError) throw new Error(`cannot start ${binary}: ${spawnError.message} (apt-get install -y redis-server)`);
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(password === undefined ? {} : { password }), ...(tls ? { tls: { ca: readFileSync(TEST_TLS_CERT) } } : {}) });
-      probe.on('error', () => {
-        /* not up yet: connect() rejects and waitFor tries again */
-      });
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
+      return answersPing({ host: '127.0.0.1', port, ...(password === undefined ? {} : { password }), ...(tls ? { tls: { ca: readFileSync(TEST_TLS_CERT) } } : {}) });
     },
     { timeoutMs: 10_000, message: `redis-server on port ${port} to answer PING` },
   ).catch((error: unknown) => {
