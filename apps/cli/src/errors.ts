@@ -13,7 +13,8 @@ export class UsageError extends Error {
   readonly printed: boolean;
 
   constructor(error: CommanderError, commandPath: string) {
-    super(error.message.replace(/^error:\s*/i, '').split('\n')[0]!.trim());
+    // Commander quotes the argument it refused: a megabyte-long one is shown by its start.
+    super(error.message.replace(/^error:\s*/i, '').split('\n')[0]!.trim().replace(/'([^']{120,})'/g, (_, value: string) => `'${value.slice(0, 100)}…'`));
     this.name = 'UsageError';
     this.exitCode = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     this.commandPath = commandPath;

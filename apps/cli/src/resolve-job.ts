@@ -29,7 +29,8 @@ export async function resolveJob(client: KinglyClient, text: string, options: Re
   if (byName) return byName;
   const { ErrorCodes, KinglyError } = await import('@kingly/cmd');
   const where = queue === undefined ? '' : ` on queue '${queue}'`;
-  throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id or name '${text}'${where}`, { hint: "list jobs with 'kingly jobs'" });
+  const shown = text.length > 220 ? `${text.slice(0, 200)}…` : text;
+  throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id or name '${shown}'${where}`, { hint: "list jobs with 'kingly jobs'" });
 }
 
 // A name is found through the JobStore's name index (listJobs reads the smallest index among its

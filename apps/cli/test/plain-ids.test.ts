@@ -45,6 +45,17 @@ describe('a plain BullMQ id on two queues, from the command line', () => {
     expect(nowhere.stderr).toMatch(/no job with id or name 'job7' on queue 'gamma'/);
   });
 
+  it('a 100 KB id or queue name is refused with a short line that quotes only its start', async () => {
+    const id = await kingly(['show', 'x'.repeat(100_000)], env);
+    expect(id.exitCode).toBe(1);
+    expect(id.stderr).toMatch(/no job with id or name 'x{200}…'/);
+    expect(id.stderr.length).toBeLessThan(1000);
+    const queue = await kingly(['show', 'job7', '--queue', 'q'.repeat(100_000)], env);
+    expect(queue.exitCode).toBe(2);
+    expect(queue.stderr).toMatch(/got 'q{100}…'/);
+    expect(queue.stderr.length).toBeLessThan(1000);
+  });
+
   it('logs, wait and kill take --queue and act on that job only', async () => {
     const logs = await kingly(['logs', 'job7', '--queue', 'alpha'], env);
     expect(logs.exitCode, logs.stderr).toBe(0);

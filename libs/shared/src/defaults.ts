@@ -20,7 +20,8 @@ export function validateQueueName(queue: string): string {
 
 /** Why `name` cannot be a queue name, or undefined when it can. */
 export function queueNameProblem(name: string): string | undefined {
-  if (!QUEUE_NAME.test(name)) return `expected 1 to 100 letters, digits, '_', '.' or '-', got '${name}'`;
+  // A rejected name is echoed only in part: it may be a megabyte long.
+  if (!QUEUE_NAME.test(name)) return `expected 1 to 100 letters, digits, '_', '.' or '-', got '${name.length > 120 ? `${name.slice(0, 100)}…` : name}'`;
   if (RESERVED_QUEUE_NAMES.has(name)) return `'${name}' is a name kingly uses for its own keys; pick another queue name`;
   return undefined;
 }
