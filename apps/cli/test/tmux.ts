@@ -29,7 +29,8 @@ export function openTerminal(script: string, env: Record<string, string | undefi
     .filter((e): e is [string, string] => e[1] !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e[0]))
     .map(([k, v]) => `export ${k}=${quote(v)}`);
   const file = join(dir.path, 'script.sh');
-  writeFileSync(file, [...exports, 'export TERM=xterm-256color', `cd ${quote(dir.path)}`, script, 'echo __SCRIPT_END__', 'exec cat'].join('\n'));
+  // A person's terminal, not a CI job: CI=true (set by CI runners) makes ink and supports-color act as if no one watched.
+  writeFileSync(file, [...exports, 'unset CI CONTINUOUS_INTEGRATION', 'export TERM=xterm-256color', `cd ${quote(dir.path)}`, script, 'echo __SCRIPT_END__', 'exec cat'].join('\n'));
   const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   tmux('new-session', '-d', '-x', String(size.width), '-y', String(size.height), '-s', 'main', `bash ${quote(file)}`);
   const screen = (escapes = false): string => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'main', '-J').replace(/\s+$/, '');

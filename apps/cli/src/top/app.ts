@@ -173,6 +173,8 @@ export function TopApp({ client, model, intervalMs, color }: TopProps): ReactEle
 
 /** Runs the dashboard on this terminal until the user quits. */
 export async function runTop(props: TopProps): Promise<void> {
-  const app = renderInk(h(TopApp, props), { exitOnCtrlC: true, patchConsole: false });
+  // Interactive whatever CI=true says: the command refuses to start without a terminal, and ink in
+  // its CI mode draws nothing until it exits (a blank screen).
+  const app = renderInk(h(TopApp, props), { exitOnCtrlC: true, patchConsole: false, interactive: true });
   await app.waitUntilExit();
 }
