@@ -126,9 +126,7 @@ export class KinglyClient {
     const known = this.#queues.get(name);
     if (known) return known;
     // Loaded on first use: reads such as status never need BullMQ, and it is the heaviest import.
-    const [connection, bullmq] = await Promise.all([this.redis(), import('bullmq')]);
-    // Bundled into the CLI (esbuild), a CommonJS package's dynamic import holds only `default`.
-    const Queue = bullmq.Queue ?? (bullmq as unknown as { default: typeof bullmq }).default.Queue;
+    const [connection, { Queue }] = await Promise.all([this.redis(), import('./bull-queue.js')]);
     // Another caller may have opened it meanwhile.
     const opened = this.#queues.get(name);
     if (opened) return opened;
