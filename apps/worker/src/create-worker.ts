@@ -50,7 +50,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   const failures = new FailureLog(options.log);
   const admission = new GroupAdmission({ redis, keys, queue: (name) => client.queue(name), failed: (what, error) => failures.failed(what, error) });
   // Before taking jobs: end and kill what dead workers (of this host) left behind.
-  const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log });
+  const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log, admission });
   await reaper.reapOnce();
   reaper.start();
   // Worktrees of ended jobs and of crashed workers: removed now and every minute.

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { bullJobIdOf, finishWorkerLost, markLostRetry, recordFromHash, type JobData, type KinglyKeys } from '@kingly/cmd';
+import { bullJobIdOf, finishWorkerLost, markLostRetry, recordFromHash, type JobData, type JobRecord, type KinglyKeys } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
 import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
 import { FailureLog } from './failure-log.js';
+import type { GroupAdmission } from './group-admission.js';
 
 export interface ReaperOptions {
   readonly redis: Redis;
@@ -14,6 +15,8 @@ export interface ReaperOptions {
   readonly intervalMs?: number;
   /** Lines for the worker's own log (reaped jobs, failed passes). @default nowhere */
   readonly log?: (line: string) => void;
+  /** Admits the next job of a capped group when a lost job's slot is freed. @default undefined (the parked job's recheck does) */
+  readonly admission?: GroupAdmission;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface ReaperOptions {
  * forgets the entry.
  */
 export class Reaper {
-  readonly #o: Required<Omit<ReaperOptions, 'log'>> & Pick<ReaperOptions, 'log'>;
+  readonly #o: Required<Omit<ReaperOptions, 'log' | 'admission'>> & Pick<ReaperOptions, 'log' | 'admission'>;
   readonly #queues = new Map<string, Queue<JobData>>();
   readonly #failures: FailureLog;
   #timer: NodeJS.Timeout | undefined;
@@ -111,7 +114,16 @@ export class Reaper {
       await markLostRetry(redis, keys, record, entry.workerId, `attempt ${record.attempt} of ${record.attempts} lost its worker; retrying`);
       return;
     }
-    await finishWorkerLost(redis, keys, record, reason);
+    if (await finishWorkerLost(redis, keys, record, reason)) await this.#admitNext(record);
+  }
+
+  /** The lost job's group slot is free: admit the next job in the group's line now, as a job's own end does. */
+  async #admitNext(record: JobRecord): Promise<void> {
+    const { admission } = this.#o;
+    if (!admission || !record.group) return;
+    const job = await this.#queue(record.queue).getJob(bullJobIdOf(record.id));
+    const limit = (job?.data as Partial<JobData> | undefined)?.groupConcurrency;
+    if (job && typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) await admission.leave(record.group, job.id!, limit);
   }
 
   /** BullMQ fails a stalled job (maxStalledCount 0); once it has, retry the ones with attempts left. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, pidsWithEnv, waitFor } from '@kingly/testing';
+import { fixture, pidsWithEnv, uniqueName, waitFor } from '@kingly/testing';
 import { createHarness, exited, logLines, spawnWorkerProcess, type Harness } from './harness.js';
 
 // Short heartbeats and locks so a dead worker is noticed in seconds rather than the default ~20 s.
@@ -84,4 +84,31 @@ describe('workers that die', () => {
       await h.close();
     }
   });
+
+  it("admits the next job of a capped group as soon as the lost job's slot is freed, not at the parked job's recheck", async () => {
+    const h = createHarness('lost-group');
+    try {
+      const doomed = await spawnWorkerProcess(h, fast);
+      const group = uniqueName('line');
+      const { id: first } = await h.client.enqueue({ command: 'sleep 300', group, groupConcurrency: 1 });
+      await waitFor(async () => (await h.client.getJob(first)).pid !== null, { message: 'the first job to run on the doomed worker' });
+      const { id: next } = await h.client.enqueue({ command: 'echo next', group, groupConcurrency: 1 });
+      const queue = await h.client.queue();
+      await waitFor(async () => (await (await queue.getJob(next))?.getState()) === 'delayed', { timeoutMs: 20_000, message: 'the next job to be parked behind the first' });
+      doomed.child.kill('SIGKILL');
+      await exited(doomed.child);
+      const killedAt = Date.now();
+      await h.startWorker(fast);
+      const lost = await h.client.waitForJob(first, { timeoutMs: 20_000 });
+      expect(lost.state).toBe('worker-lost');
+      const done = await h.client.waitForJob(next, { timeoutMs: 50_000 });
+      expect(done.state).toBe('succeeded');
+      // Heartbeat TTL (0.9 s) + a reaper pass (0.3 s) + a take: seconds. The parked job's own
+      // recheck comes after PARKED_RECHECK_MS (60 s); the bound leaves room for a loaded machine.
+      expect(Date.now() - killedAt, 'ms from the kill to the next job of the group ending').toBeLessThan(30_000);
+      await waitFor(() => pidsWithEnv('KINGLY_JOB_ID', first).length === 0, { timeoutMs: 10_000, message: 'the orphaned first job to be killed' });
+    } finally {
+      await h.close();
+    }
+  }, 90_000);
 });
