@@ -6,5 +6,8 @@ WORKDIR /opt/kingly
 COPY . .
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 ENV KINGLY_HOME=/var/lib/kingly
+# A worker is healthy while its heartbeat (every 2 s, lives 6 s) is in Redis; the API service
+# overrides this with its /healthz (docker-compose.yml).
+HEALTHCHECK --interval=10s --timeout=10s --start-period=20s --retries=3 CMD ["node", "/opt/kingly/scripts/container-health.mjs"]
 ENTRYPOINT ["node", "/opt/kingly/apps/cli/bin/kingly.js"]
 CMD ["worker"]

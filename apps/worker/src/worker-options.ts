@@ -9,6 +9,13 @@ import { DEFAULT_MAX_SAMPLES, DEFAULT_QUEUE } from '@kingly/cmd';
 /** Heartbeat interval when none is given: dead workers are found within about 10 s (TTL 6 s + a reap pass). */
 export const DEFAULT_HEARTBEAT_MS = 2000;
 
+/**
+ * On SIGTERM/SIGINT, how long running jobs may go on before they are killed, when `--grace` is not
+ * given. Supervisors must wait longer before their SIGKILL (compose `stop_grace_period`, PM2
+ * `kill_timeout`).
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
 /** How a worker runs. Every field but redisUrl has a default. */
 export interface WorkerOptions {
   /** Redis URL (`redis://…`, `rediss://…`, `unix:///path`). */
@@ -89,7 +96,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     queue: options.queue ?? DEFAULT_QUEUE,
     prefix: options.prefix ?? 'kingly',
     concurrency: options.concurrency ?? availableParallelism(),
-    shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+    shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     heartbeatMs,
     heartbeatTtlMs,
     maxLogLines: options.maxLogLines ?? 100_000,
