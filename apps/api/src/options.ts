@@ -4,7 +4,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { WebhookConfig } from '@kingly/cmd';
 import { checkWebhooks } from './webhooks/check.js';
 import type { WebhookRetryOptions } from './webhooks/deliver.js';
-import { badInput, DEFAULT_QUEUE, type KinglyClient } from '@kingly/cmd';
+import { badInput, DEFAULT_QUEUE, resolvePrefix, type KinglyClient } from '@kingly/cmd';
 
 /** How the API app is built. Every field but redisUrl has a default. */
 export interface ApiOptions {
@@ -18,7 +18,7 @@ export interface ApiOptions {
    * @default undefined (such a job is refused: 400 naming `cwd`)
    */
   readonly defaultCwd?: string;
-  /** Prefix of every Redis key. @default "kingly" */
+  /** Prefix of every Redis key; on a Redis Cluster it must hold a hash tag (`{kingly}`). @default "kingly" ("{kingly}" on a cluster URL) */
   readonly prefix?: string;
   /**
    * Bearer token every route but /healthz and /login needs. There is no tokenless mode: without
@@ -104,7 +104,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   return {
     redisUrl: options.redisUrl,
     queue: options.queue ?? DEFAULT_QUEUE,
-    prefix: options.prefix ?? 'kingly',
+    prefix: resolvePrefix(options.redisUrl, options.prefix),
     token: options.token,
     allowedHosts: (options.allowedHosts ?? []).map((name) => name.toLowerCase()),
     bodyLimit: options.bodyLimit ?? MIB,

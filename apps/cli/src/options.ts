@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { queueNameProblem } from '@kingly/cmd/lite';
+import { queueNameProblem, redactUrl } from '@kingly/cmd/lite';
 
 /** Options every command takes (before or after the command name). */
 export interface GlobalOptions {
@@ -13,11 +13,11 @@ export interface GlobalOptions {
   readonly debug?: boolean;
 }
 
-const REDIS_URL = /^(rediss?:\/\/|unix:\/\/\/)/;
+const REDIS_URL = /^(rediss?:\/\/|unix:\/\/\/|redis\+sentinel:\/\/|rediss?\+cluster:\/\/)/;
 
 function redisUrl(value: string): string {
   if (!REDIS_URL.test(value)) {
-    throw new InvalidArgumentError(`expected redis://host:port, rediss://… or unix:///path/to.sock, got '${value}'`);
+    throw new InvalidArgumentError(`expected redis://host:port, rediss://…, unix:///path/to.sock, redis+sentinel://… or redis+cluster://…, got '${redactUrl(value)}'`);
   }
   return value;
 }
@@ -32,7 +32,7 @@ export function addGlobalOptions(command: Command): Command {
   command.optionsGroup('Global Options:');
   command
     .addOption(new Option('--redis-url <url>', 'Redis to use (default: $KINGLY_REDIS_URL, else the local stack)').argParser(redisUrl))
-    .addOption(new Option('--prefix <prefix>', 'prefix of every Redis key (default: $KINGLY_PREFIX or "kingly")').argParser(nonEmpty))
+    .addOption(new Option('--prefix <prefix>', 'prefix of every Redis key (default: $KINGLY_PREFIX or "kingly"; "{kingly}" on a Redis Cluster)').argParser(nonEmpty))
     .addOption(new Option('--home <dir>', 'where the local stack lives (default: $KINGLY_HOME or ~/.kingly)').argParser(nonEmpty))
     .addOption(new Option('--debug', 'show stack traces of errors'));
   command.optionsGroup('Options:');

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { parseControlMessage, validateSignal, type KinglyKeys } from '@kingly/cmd';
+import { duplicateRedis, parseControlMessage, validateSignal, type KinglyKeys } from '@kingly/cmd';
 import type { RunningJob } from './running-job.js';
 
 /**
@@ -14,7 +14,7 @@ export async function listenForControl(
   running: ReadonlyMap<string, RunningJob>,
   onConcurrency: (concurrency: number) => void = () => undefined,
 ): Promise<() => Promise<void>> {
-  const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
+  const subscriber = duplicateRedis(redis, { maxRetriesPerRequest: null });
   subscriber.on('error', () => {
     /* ioredis reconnects and resubscribes on its own; nothing else is sent on this connection */
   });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { bullJobIdOf, finishWorkerLost, markLostRetry, recordFromHash, type JobData, type JobRecord, type KinglyKeys } from '@kingly/cmd';
+import { bullJobIdOf, finishWorkerLost, markLostRetry, recordFromHash, scanKeys, type JobData, type JobRecord, type KinglyKeys } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
 import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
@@ -74,7 +74,7 @@ export class Reaper {
 
   async #reap(): Promise<void> {
     const { redis, keys } = this.#o;
-    for (const hostKey of await scanKeys(redis, keys.runningPattern)) {
+    for await (const hostKey of scanKeys(redis, keys.runningPattern)) {
       const entries = await redis.hgetall(hostKey);
       const ids = Object.keys(entries);
       if (ids.length === 0) continue;
@@ -150,15 +150,4 @@ export class Reaper {
     }
     return queue;
   }
-}
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
 }

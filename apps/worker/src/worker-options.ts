@@ -4,7 +4,7 @@ import { DEFAULT_ACCOUNTING, type AccountingKind } from './accounting/index.js';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '@kingly/cmd';
 import { ErrorCodes, KinglyError } from '@kingly/cmd';
-import { DEFAULT_MAX_SAMPLES, DEFAULT_QUEUE } from '@kingly/cmd';
+import { DEFAULT_MAX_SAMPLES, DEFAULT_QUEUE, resolvePrefix } from '@kingly/cmd';
 
 /** Heartbeat interval when none is given: dead workers are found within about 10 s (TTL 6 s + a reap pass). */
 export const DEFAULT_HEARTBEAT_MS = 2000;
@@ -22,7 +22,7 @@ export interface WorkerOptions {
   readonly redisUrl: string;
   /** Queue to take jobs from. @default "commands" */
   readonly queue?: string;
-  /** Prefix of every Redis key. @default "kingly" */
+  /** Prefix of every Redis key; on a Redis Cluster it must hold a hash tag (`{kingly}`). @default "kingly" ("{kingly}" on a cluster URL) */
   readonly prefix?: string;
   /** Jobs run at once. @default the number of CPU cores */
   readonly concurrency?: number;
@@ -94,7 +94,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   return {
     redisUrl: options.redisUrl,
     queue: options.queue ?? DEFAULT_QUEUE,
-    prefix: options.prefix ?? 'kingly',
+    prefix: resolvePrefix(options.redisUrl, options.prefix),
     concurrency: options.concurrency ?? availableParallelism(),
     shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     heartbeatMs,

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ConfigFile, DevServerConfig } from './config.js';
-import { DEFAULT_PREFIX } from './keys.js';
 import { DEFAULT_QUEUE } from './defaults.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 import type { RunLimits } from './schemas/job-spec.js';
+import { resolvePrefix } from './redis-url.js';
 import { parseDuration, parseSize } from './units.js';
 import type { WebhookConfig } from './webhooks/config.js';
 
@@ -79,10 +79,12 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
   const env = options.env ?? process.env;
   const flags = options.flags ?? {};
   const home = flags.home ?? nonEmpty(env.KINGLY_HOME) ?? file.home ?? join(homedir(), '.kingly');
+  const redisUrl = flags.redisUrl ?? nonEmpty(env.KINGLY_REDIS_URL) ?? file.redisUrl;
   return {
-    redisUrl: flags.redisUrl ?? nonEmpty(env.KINGLY_REDIS_URL) ?? file.redisUrl,
+    redisUrl,
     queue: flags.queue ?? nonEmpty(env.KINGLY_QUEUE) ?? file.queue ?? DEFAULT_QUEUE,
-    prefix: flags.prefix ?? nonEmpty(env.KINGLY_PREFIX) ?? file.prefix ?? DEFAULT_PREFIX,
+    // `kingly`, or `{kingly}` on a Redis Cluster (where a prefix without a hash tag is refused).
+    prefix: resolvePrefix(redisUrl, flags.prefix ?? nonEmpty(env.KINGLY_PREFIX) ?? file.prefix),
     home: resolve(home),
     configFile,
     runDefaults: {

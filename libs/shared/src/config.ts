@@ -136,11 +136,11 @@ export const configFileSchema = z
   .object({
     $schema: z.string().optional().describe('The JSON schema of this file, for editors: node_modules/@kingly/cmd/kingly.config.schema.json'),
     /** Redis URL (`redis://…`, `rediss://…` or `unix:///path/to.sock`). @default the local stack */
-    redisUrl: z.string().min(1).optional().describe('Redis URL: redis://host:port, rediss://… or unix:///path/to.sock. Default: the private local stack.'),
+    redisUrl: z.string().min(1).optional().describe('Redis URL: redis://host:port, rediss://…, unix:///path/to.sock, redis+sentinel://host:26379,…/master or redis+cluster://host:7000,…. Default: the private local stack.'),
     /** Queue jobs go to. @default "commands" */
     queue: z.string().min(1).optional().describe('Queue jobs go to. Default: "commands".'),
     /** Prefix of every Redis key. @default "kingly" */
-    prefix: z.string().min(1).optional().describe('Prefix of every Redis key. Default: "kingly".'),
+    prefix: z.string().min(1).optional().describe('Prefix of every Redis key; with a redis+cluster:// URL it must hold a hash tag such as "{kingly}". Default: "kingly" ("{kingly}" on a cluster).'),
     /** Where kingly keeps its local stack, tokens and worktrees. @default "~/.kingly" */
     home: z.string().min(1).optional().describe('Where kingly keeps its local stack, tokens and worktrees. Default: ~/.kingly.'),
     /** How worker-made worktrees of this repository are prepared before the job's command. @default {} */

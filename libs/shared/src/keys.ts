@@ -69,6 +69,11 @@ const nameKeyPart = (name: string): string =>
   name.length <= MAX_NAME_KEY_CHARS ? name : `sha1:${createHash('sha1').update(name).digest('hex')}`;
 
 export const DEFAULT_PREFIX = 'kingly';
+/**
+ * The prefix on a Redis Cluster when none is configured: a hash tag, so every key of kingly and of
+ * BullMQ (`{kingly}:commands:wait`) hashes to one slot (redis-url.ts, resolvePrefix).
+ */
+export const DEFAULT_CLUSTER_PREFIX = `{${DEFAULT_PREFIX}}`;
 
 /**
  * Second segments kingly uses under the prefix. BullMQ's keys are `<prefix>:<queue>:…`, so a

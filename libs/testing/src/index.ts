@@ -9,3 +9,4 @@ export * from './fixture-agent.js';
 export * from './webhook-receiver.js';
 export * from './alloc-steps.js';
 export * from './redis-sentinel.js';
+export * from './redis-cluster.js';

@@ -1,5 +1,5 @@
-import { QueueEvents, type ConnectionOptions } from 'bullmq';
-import { redisOptionsFromUrl, type KinglyClient } from '@kingly/cmd';
+import { QueueEvents } from 'bullmq';
+import { newRedis, type KinglyClient } from '@kingly/cmd';
 import { Feed } from './feed.js';
 import { knownQueues } from './known-queues.js';
 
@@ -35,7 +35,7 @@ const NUMBER_FIELDS = ['pid', 'cpuPercent', 'rssBytes', 'peakRssBytes', 'process
  */
 export class SampleFeed extends Feed<Sample> {
   readonly #o: SampleFeedOptions;
-  readonly #readers = new Map<string, QueueEvents>();
+  readonly #readers = new Map<string, { reader: QueueEvents; connection: ReturnType<typeof newRedis> }>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: SampleFeedOptions) {
@@ -58,22 +58,21 @@ export class SampleFeed extends Feed<Sample> {
     const readers = [...this.#readers.values()];
     this.#readers.clear();
     await Promise.all(
-      readers.map((r) =>
-        r.close().catch(() => {
+      readers.map(async ({ reader, connection }) => {
+        await reader.close().catch(() => {
           /* closing: a reader whose connection is already gone has nothing left to close */
-        }),
-      ),
+        });
+        connection.disconnect();
+      }),
     );
   }
 
   async #scan(): Promise<void> {
     for (const queue of await knownQueues(this.#o.client)) {
       if (this.#readers.has(queue)) continue;
-      const reader = new QueueEvents(queue, {
-        // BullMQ opens (and closes) its own blocking connection from these options.
-        connection: { ...redisOptionsFromUrl(this.#o.redisUrl), maxRetriesPerRequest: null } as ConnectionOptions,
-        prefix: this.#o.client.keys.prefix,
-      });
+      // The reader blocks its connection: one of its own (a Cluster on a cluster URL), closed with it.
+      const connection = newRedis(this.#o.redisUrl, { maxRetriesPerRequest: null });
+      const reader = new QueueEvents(queue, { connection, prefix: this.#o.client.keys.prefix });
       reader.on('error', () => {
         /* connection errors: BullMQ reconnects, and the page shows figures again once it has */
       });
@@ -86,7 +85,7 @@ export class SampleFeed extends Feed<Sample> {
         }
         this.emit({ jobId, queue, ...figures, at: Date.now() });
       });
-      this.#readers.set(queue, reader);
+      this.#readers.set(queue, { reader, connection });
       await reader.waitUntilReady();
     }
   }

@@ -23,9 +23,9 @@ export async function jobWords(config: KinglyConfig): Promise<string[]> {
   const redisUrl = config.redisUrl ?? (await localStackUrl(config.home));
   if (redisUrl === undefined) return [];
   const { connectLiteRedis, createKeys } = await import('@kingly/cmd/lite');
-  const redis = await connectLiteRedis(redisUrl, { connectTimeoutMs: 1000 });
+  const keys = createKeys(config.prefix);
+  const redis = await connectLiteRedis(redisUrl, { connectTimeoutMs: 1000, slotOf: keys.prefix });
   try {
-    const keys = createKeys(config.prefix);
     const reply = (await redis.eval(NEWEST_JOBS, 1, keys.jobsIndex, NEWEST, keys.job(''))) as string[];
     // Names with spaces or a newline would not complete as one word: offer ids and plain names.
     return reply.filter((w) => w !== '' && !/\s/.test(w));

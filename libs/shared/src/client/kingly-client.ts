@@ -1,8 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createKeys, DEFAULT_PREFIX, type KinglyKeys } from '../keys.js';
+import { createKeys, type KinglyKeys } from '../keys.js';
 import { DEFAULT_QUEUE } from '../defaults.js';
-import { connectRedis } from '../redis.js';
+import { connectRedis, duplicateRedis } from '../redis.js';
+import { resolvePrefix } from '../redis-url.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { JobData, JobSpec } from '../schemas/job-spec.js';
 import type { LifecycleEvent } from '../schemas/lifecycle-event.js';
@@ -24,11 +25,11 @@ import type { PruneOptions, PruneResult } from '../store/prune.js';
 import { listWorkers, status, type StatusReport, type WorkerInfo } from './workers.js';
 
 export interface KinglyClientOptions {
-  /** Redis URL: `redis://host:port`, `rediss://…` or `unix:///path/to.sock`. */
+  /** Redis URL: `redis://host:port`, `rediss://…`, `unix:///path/to.sock`, `redis+sentinel://…` or `redis+cluster://…`. */
   readonly redisUrl: string;
   /** Queue that `enqueue` uses. @default "commands" */
   readonly queue?: string;
-  /** Prefix of every Redis key. @default "kingly" */
+  /** Prefix of every Redis key; on a Redis Cluster it must hold a hash tag (`{kingly}`). @default "kingly" ("{kingly}" on a cluster URL) */
   readonly prefix?: string;
   /** Fail with E_REDIS_UNREACHABLE when Redis has not answered within this many ms. @default 5000 */
   readonly connectTimeoutMs?: number;
@@ -64,7 +65,7 @@ export class KinglyClient {
 
   constructor(options: KinglyClientOptions) {
     this.#options = options;
-    this.keys = createKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.keys = createKeys(resolvePrefix(options.redisUrl, options.prefix));
     this.queueName = validateQueueName(options.queue ?? DEFAULT_QUEUE);
     this.#ctx = {
       keys: this.keys,
@@ -105,7 +106,7 @@ export class KinglyClient {
       idle.disconnect();
     }
     const base = await this.redis();
-    const conn = base.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
+    const conn = duplicateRedis(base, { maxRetriesPerRequest: null, lazyConnect: false });
     conn.on('error', () => {
       /* reported through the failed command; ioredis reconnects */
     });

@@ -1,13 +1,14 @@
 import { DEFAULT_QUEUE } from '../defaults.js';
-import { createKeys, DEFAULT_PREFIX } from '../keys.js';
+import { createKeys } from '../keys.js';
+import { resolvePrefix } from '../redis-url.js';
 import { connectLiteRedis } from '../resp/lite-redis.js';
 import { knownQueues } from './known-queues.js';
 import { status, type StatusReport } from './workers.js';
 
 export interface ReadStatusOptions {
-  /** Redis URL: `redis://host:port`, `rediss://…` or `unix:///path/to.sock`. */
+  /** Redis URL: `redis://host:port`, `rediss://…`, `unix:///path/to.sock`, `redis+sentinel://…` or `redis+cluster://…`. */
   readonly redisUrl: string;
-  /** Prefix of every Redis key. @default "kingly" */
+  /** Prefix of every Redis key; on a Redis Cluster it must hold a hash tag. @default "kingly" ("{kingly}" on a cluster URL) */
   readonly prefix?: string;
   /** The queue listed first. @default "commands" */
   readonly queue?: string;
@@ -21,9 +22,10 @@ export interface ReadStatusOptions {
  * start fast.
  */
 export async function readStatus(options: ReadStatusOptions): Promise<StatusReport> {
-  const redis = await connectLiteRedis(options.redisUrl, { connectTimeoutMs: options.connectTimeoutMs });
+  const keys = createKeys(resolvePrefix(options.redisUrl, options.prefix));
+  // On a Redis Cluster, the node serving the prefix's slot: every key read here is in that slot.
+  const redis = await connectLiteRedis(options.redisUrl, { connectTimeoutMs: options.connectTimeoutMs, slotOf: keys.prefix });
   try {
-    const keys = createKeys(options.prefix ?? DEFAULT_PREFIX);
     const queue = options.queue ?? DEFAULT_QUEUE;
     return await status({ keys, redis: async () => redis, knownQueues: () => knownQueues(redis, keys, queue) });
   } finally {

@@ -8,6 +8,13 @@ import { encodeCommand, toHash, type RespCommand } from './replies.js';
 export interface LiteConnectOptions {
   /** Fail with E_REDIS_UNREACHABLE when the server has not answered within this many ms. @default 5000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * On a Redis Cluster (`redis+cluster://`), a key (or hash tag, such as the prefix `{kingly}`) whose
+   * slot holds every key this connection will use: it connects to the master serving that slot.
+   * LiteRedis follows no redirection (MOVED), so a key of another slot fails. Required with a
+   * cluster URL. @default undefined
+   */
+  readonly slotOf?: string;
 }
 
 interface Waiter {
@@ -143,9 +150,45 @@ async function resolveMaster(endpoint: RedisEndpoint): Promise<RedisEndpoint> {
   throw new Error(`no sentinel gave the master's address (${errors.join('; ')})`);
 }
 
+/**
+ * On a Redis Cluster, the master serving `key`'s slot, from the first listed node that answers
+ * (CLUSTER KEYSLOT, CLUSTER SLOTS); any other endpoint as it is.
+ */
+async function resolveSlotOwner(endpoint: RedisEndpoint, key: string | undefined): Promise<RedisEndpoint> {
+  if (!endpoint.clusterNodes) return endpoint;
+  if (key === undefined) throw new Error('a Redis Cluster URL needs slotOf, the key whose slot to read');
+  const errors: string[] = [];
+  for (const node of endpoint.clusterNodes) {
+    const seed: RedisEndpoint = { ...endpoint, clusterNodes: undefined, host: node.host, port: node.port };
+    let socket: Socket | undefined;
+    try {
+      socket = await openSocket(seed);
+      const replies = await Promise.all(new LiteRedis(socket).send([...auth(endpoint), ['CLUSTER', 'KEYSLOT', key], ['CLUSTER', 'SLOTS']]));
+      const slot = Number(replies.at(-2));
+      const range = (replies.at(-1) as unknown[][]).find((r) => slot >= Number(r[0]) && slot <= Number(r[1]));
+      if (!range) {
+        errors.push(`${node.host}:${node.port}: no node serves slot ${slot}`);
+        continue;
+      }
+      const [host, port] = range[2] as [string, number];
+      // '' or '?': the node does not know its own address; it is the one asked.
+      return { ...seed, host: host === '' || host === '?' ? node.host : host, port: Number(port) };
+    } catch (error) {
+      errors.push(`${node.host}:${node.port}: ${(error as Error).message}`);
+    } finally {
+      socket?.destroy();
+    }
+  }
+  throw new Error(`no cluster node said which serves the slot of '${key}' (${errors.join('; ')})`);
+}
+
+function auth(endpoint: RedisEndpoint): RespCommand[] {
+  if (endpoint.password === undefined) return [];
+  return [endpoint.username === undefined ? ['AUTH', endpoint.password] : ['AUTH', endpoint.username, endpoint.password]];
+}
+
 function handshake(endpoint: RedisEndpoint): RespCommand[] {
-  const commands: RespCommand[] = [];
-  if (endpoint.password !== undefined) commands.push(endpoint.username === undefined ? ['AUTH', endpoint.password] : ['AUTH', endpoint.username, endpoint.password]);
+  const commands: RespCommand[] = [...auth(endpoint)];
   if (endpoint.db !== undefined) commands.push(['SELECT', endpoint.db]);
   // PING too: a connection is only ready once something answered as Redis does.
   commands.push(['PING']);
@@ -153,8 +196,9 @@ function handshake(endpoint: RedisEndpoint): RespCommand[] {
 }
 
 /**
- * Connects, authenticates, selects the database and waits for PING's answer, all within
- * `connectTimeoutMs`; fails with E_REDIS_UNREACHABLE naming the URL, as connectRedis does.
+ * Connects (through the sentinels, or to the master of `slotOf`'s slot on a cluster),
+ * authenticates, selects the database and waits for PING's answer, all within `connectTimeoutMs`;
+ * fails with E_REDIS_UNREACHABLE naming the URL, as connectRedis does.
  */
 export async function connectLiteRedis(url: string, options: LiteConnectOptions = {}): Promise<LiteRedis> {
   const endpoint = parseRedisUrl(url);
@@ -165,7 +209,7 @@ export async function connectLiteRedis(url: string, options: LiteConnectOptions 
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
     });
-    socket = await openSocket(await Promise.race([resolveMaster(endpoint), timeout]));
+    socket = await openSocket(await Promise.race([resolveMaster(endpoint).then((found) => resolveSlotOwner(found, options.slotOf)), timeout]));
     socket.setNoDelay(true);
     const redis = new LiteRedis(socket);
     const settled = Promise.allSettled(redis.send(handshake(endpoint))).then((results) => {

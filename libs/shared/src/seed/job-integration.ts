@@ -3,6 +3,7 @@ import { KinglyClient } from '../client/kingly-client.js';
 import { resolveConfig } from '../config.js';
 import { badInput } from '../errors.js';
 import { parseEvent } from '../event-fields.js';
+import { duplicateRedis } from '../redis.js';
 import type { JobRecord } from '../schemas/job-record.js';
 import type { LifecycleEvent } from '../schemas/lifecycle-event.js';
 import { ack, autoClaim, ensureGroup, readGroup, type GroupEntry } from './consumer-group.js';
@@ -116,7 +117,7 @@ export async function connect(jobSystem: JobSystem, options: JobIntegrationOptio
   let redis: Redis;
   try {
     // Its own connection: XREADGROUP blocks it, and the client's others keep serving the program.
-    redis = (await client.redis()).duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
+    redis = duplicateRedis(await client.redis(), { maxRetriesPerRequest: null, lazyConnect: false });
     redis.on('error', () => {
       /* reported through the failed command; ioredis reconnects */
     });

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { badInput } from '../errors.js';
 import { JOB_STATES, TERMINAL_STATES, type JobState } from '../job-states.js';
 import type { KinglyKeys } from '../keys.js';
+import { scanKeys } from '../redis.js';
 import { deletePruned, readPruneBatch, type PruneCandidate, type PruneCap, type PrunePick, type PruneReason } from './prune-batch.js';
 
 /** Which finished jobs to prune. Selections given together must all hold; none prunes every finished job. */
@@ -209,18 +210,7 @@ async function removeFromBull(jobs: readonly PruneCandidate[], remove: (queue: s
   return removed;
 }
 
-/** Every name index, each once (SCAN may repeat a key). */
-async function* scanNameIndexes(redis: Redis, keys: KinglyKeys): AsyncGenerator<string> {
-  const pattern = `${keys.nameIndex('').replace(/[*?[\]\\]/g, '\\$&')}*`;
-  const seen = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    for (const key of found) {
-      if (seen.has(key)) continue;
-      seen.add(key);
-      yield key;
-    }
-  } while (cursor !== '0');
+/** Every name index, each once (on every master of a Cluster). */
+function scanNameIndexes(redis: Redis, keys: KinglyKeys): AsyncGenerator<string> {
+  return scanKeys(redis, `${keys.nameIndex('').replace(/[*?[\]\\]/g, '\\$&')}*`);
 }
