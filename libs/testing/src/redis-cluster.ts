@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { freeLoopbackPort } from '@kingly/cmd';
 import { answersPing } from './redis-server.js';
+import { askRedis, killAll } from './server-group.js';
 import { waitFor } from './wait-for.js';
 
 export interface TestRedisCluster {
@@ -30,18 +31,6 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     for (const child of children) child.kill('SIGKILL');
   };
   process.once('exit', kill);
-  const ask = async <T>(port: number, run: (redis: Redis) => Promise<T>): Promise<T> => {
-    const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => {
-      /* reported by the command that fails */
-    });
-    try {
-      await redis.connect();
-      return await run(redis);
-    } finally {
-      redis.disconnect();
-    }
-  };
   const ports: number[] = [];
   try {
     for (let i = 0; i < 3; i += 1) {
@@ -56,7 +45,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     }
     await promisify(execFile)('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 60_000 });
     await waitFor(
-      async () => (await Promise.all(ports.map((p) => ask(p, async (r) => /cluster_state:ok/.test(String(await r.call('CLUSTER', 'INFO'))))))).every(Boolean),
+      async () => (await Promise.all(ports.map((p) => askRedis(p, async (r) => /cluster_state:ok/.test(String(await r.call('CLUSTER', 'INFO'))))))).every(Boolean),
       { timeoutMs: 30_000, message: 'every node of the cluster to say cluster_state:ok' },
     );
   } catch (error) {
@@ -67,19 +56,10 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   return {
     url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
     ports,
-    ask,
+    ask: askRedis,
     async stop() {
       process.removeListener('exit', kill);
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once('exit', () => resolve());
-              child.kill('SIGKILL');
-            }),
-        ),
-      );
+      await killAll(children);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { freeLoopbackPort } from '@kingly/cmd';
+import { askRedis, killAll } from './server-group.js';
 import { waitFor } from './wait-for.js';
 
 export interface TestSentinelGroup {
@@ -19,19 +19,6 @@ export interface TestSentinelGroup {
   failover(): Promise<number>;
   stop(): Promise<void>;
 }
-
-const ask = async <T>(port: number, run: (redis: Redis) => Promise<T>): Promise<T> => {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => {
-    /* reported by the command that fails */
-  });
-  try {
-    await redis.connect();
-    return await run(redis);
-  } finally {
-    redis.disconnect();
-  }
-};
 
 /**
  * A master, one replica and three sentinels (quorum 2) on loopback, each in its own temporary
@@ -66,13 +53,13 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<TestSentine
     sentinelPorts.push(port);
   }
   const masterPort = (): Promise<number> =>
-    ask(sentinelPorts[0]!, async (r) => Number(((await r.call('SENTINEL', 'get-master-addr-by-name', name)) as string[])[1]));
+    askRedis(sentinelPorts[0]!, async (r) => Number(((await r.call('SENTINEL', 'get-master-addr-by-name', name)) as string[])[1]));
   try {
     await waitFor(
       async () => {
-        const synced = await ask(ports[1], async (r) => /master_link_status:up/.test(await r.info('replication')));
+        const synced = await askRedis(ports[1], async (r) => /master_link_status:up/.test(await r.info('replication')));
         const known = await Promise.all(
-          sentinelPorts.map((p) => ask(p, async (r) => Number(((await r.call('SENTINEL', 'replicas', name)) as unknown[]).length) === 1 && ((await r.call('SENTINEL', 'sentinels', name)) as unknown[]).length === 2)),
+          sentinelPorts.map((p) => askRedis(p, async (r) => Number(((await r.call('SENTINEL', 'replicas', name)) as unknown[]).length) === 1 && ((await r.call('SENTINEL', 'sentinels', name)) as unknown[]).length === 2)),
         );
         return synced && known.every(Boolean);
       },
@@ -93,19 +80,19 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<TestSentine
       // A planned failover loses nothing only when the replica has every write: hold writes on the
       // master, wait for the replica to reach its offset, then switch (SENTINEL FAILOVER alone
       // promotes the replica at once, dropping what had not reached it yet).
-      await ask(before, (r) => r.call('CLIENT', 'PAUSE', '15000', 'WRITE'));
+      await askRedis(before, (r) => r.call('CLIENT', 'PAUSE', '15000', 'WRITE'));
       const offset = (info: string): number => Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? -1);
-      const target = await ask(before, async (r) => offset(await r.info('replication')));
+      const target = await askRedis(before, async (r) => offset(await r.info('replication')));
       const replica = ports[0] === before ? ports[1] : ports[0];
-      await waitFor(async () => ask(replica, async (r) => offset(await r.info('replication')) >= target), {
+      await waitFor(async () => askRedis(replica, async (r) => offset(await r.info('replication')) >= target), {
         timeoutMs: 10_000,
         message: `the replica on ${replica} to reach the master's offset ${target}`,
       });
-      await ask(sentinelPorts[0]!, (r) => r.call('SENTINEL', 'FAILOVER', name));
+      await askRedis(sentinelPorts[0]!, (r) => r.call('SENTINEL', 'FAILOVER', name));
       return waitFor(
         async () => {
           const now = await masterPort();
-          const promoted = now !== before && (await ask(now, async (r) => /role:master/.test(await r.info('replication'))));
+          const promoted = now !== before && (await askRedis(now, async (r) => /role:master/.test(await r.info('replication'))));
           return promoted ? now : undefined;
         },
         { timeoutMs: 30_000, message: `the sentinels to promote the replica of ${before}` },
@@ -113,16 +100,7 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<TestSentine
     },
     async stop() {
       process.removeListener('exit', kill);
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once('exit', () => resolve());
-              child.kill('SIGKILL');
-            }),
-        ),
-      );
+      await killAll(children);
       rmSync(dir, { recursive: true, force: true });
     },
   };

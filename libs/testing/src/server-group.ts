@@ -1,0 +1,30 @@
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+
+/** Runs `run` on a plain connection to the server on loopback `port` (no retries), closed afterwards. */
+export async function askRedis<T>(port: number, run: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {
+    /* reported by the command that fails */
+  });
+  try {
+    await redis.connect();
+    return await run(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** SIGKILLs the servers of a test group and resolves once each has exited. */
+export async function killAll(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
