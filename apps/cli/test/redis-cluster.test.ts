@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys, KinglyClient } from '@kingly/cmd';
-import { pidsWithEnv, startRedisCluster, tempDir, uniqueName, waitFor, type TestRedisCluster } from '@kingly/testing';
+import { pidsWithEnv, startRedisCluster, tempDir, TEST_TLS_CERT, uniqueName, waitFor, type TestRedisCluster } from '@kingly/testing';
 import { cleanEnv, kingly, lines, startWorkerProcess, type WorkerProcess } from './helpers.js';
 
 // redis+cluster:// end to end on a real 3-master cluster: workers (ioredis Cluster, BullMQ on it),
@@ -115,4 +115,41 @@ describe('Redis Cluster (redis+cluster://)', () => {
     expect(defaulted.exitCode, defaulted.stderr).toBe(0);
     expect(new KinglyClient({ redisUrl: url }).keys.prefix).toBe('{kingly}');
   }, 60_000);
+});
+
+// rediss+cluster://: a cluster that speaks TLS only (between its nodes too), its private CA trusted
+// through KINGLY_REDIS_CA: a worker, run -f and status (LiteRedis over TLS to the slot's master).
+describe('Redis Cluster over TLS (rediss+cluster://)', () => {
+  const home = tempDir('kingly-cli-cluster-tls');
+  let cluster: TestRedisCluster;
+  let env: Record<string, string | undefined>;
+  let worker: WorkerProcess | undefined;
+  const before = process.env.KINGLY_REDIS_CA;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ tls: true });
+    env = cleanEnv({ KINGLY_REDIS_URL: cluster.url, KINGLY_REDIS_CA: TEST_TLS_CERT, KINGLY_HOME: home.path });
+    // startWorkerProcess waits for the heartbeat with a client of this process.
+    process.env.KINGLY_REDIS_CA = TEST_TLS_CERT;
+    worker = await startWorkerProcess({ ...env, KINGLY_PREFIX: '{kingly}' });
+  }, 120_000);
+  afterAll(async () => {
+    if (before === undefined) delete process.env.KINGLY_REDIS_CA;
+    else process.env.KINGLY_REDIS_CA = before;
+    await worker?.stop();
+    await cluster?.stop();
+    home.remove();
+  }, 60_000);
+
+  it('run -f and status work over TLS; without the CA trusted, status says why it cannot connect', async () => {
+    expect(cluster.url).toMatch(/^rediss\+cluster:\/\//);
+    const run = await kingly(['run', '-f', 'echo over tls'], env);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toBe('over tls\n');
+    const status = await kingly(['status', '--json'], env);
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { workers: Array<{ pid: number; alive: boolean }> }).workers).toContainEqual(expect.objectContaining({ pid: worker!.pid, alive: true }));
+    const untrusted = await kingly(['status', '--json'], { ...env, KINGLY_REDIS_CA: undefined });
+    expect(untrusted.exitCode).toBe(1);
+    expect(untrusted.stderr).toMatch(/self[- ]signed certificate/);
+  }, 120_000);
 });

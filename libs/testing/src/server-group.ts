@@ -1,9 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
-/** Runs `run` on a plain connection to the server on loopback `port` (no retries), closed afterwards. */
-export async function askRedis<T>(port: number, run: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/**
+ * Runs `run` on a plain connection to the server on loopback `port` (no retries; `options` such as
+ * `tls` over that), closed afterwards.
+ */
+export async function askRedis<T>(port: number, run: (redis: Redis) => Promise<T>, options: RedisOptions = {}): Promise<T> {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...options });
   redis.on('error', () => {
     /* reported by the command that fails */
   });
