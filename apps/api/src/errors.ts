@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ErrorCodes, isKinglyError, type ErrorCode } from '@kingly/cmd';
+import { ErrorCodes, isKinglyError, isNoPermission, type ErrorCode } from '@kingly/cmd';
 
 /** Codes only HTTP has (the rest come from `@kingly/cmd`'s ErrorCodes). Stable; never rename. */
 export const ApiErrorCodes = {
@@ -9,6 +9,8 @@ export const ApiErrorCodes = {
   NOT_FOUND: 'E_NOT_FOUND',
   UNSUPPORTED_MEDIA_TYPE: 'E_UNSUPPORTED_MEDIA_TYPE',
   FORBIDDEN: 'E_FORBIDDEN',
+  /** Redis refused the command to the API's ACL user (a read-only user cannot enqueue or kill). */
+  NO_PERMISSION: 'E_NO_PERMISSION',
   INTERNAL: 'E_INTERNAL',
 } as const;
 
@@ -40,6 +42,7 @@ const STATUS_BY_CODE: Record<ErrorCode | ApiErrorCode, number> = {
   [ErrorCodes.CLIENT_CLOSED]: 503,
   [ErrorCodes.TIMEOUT]: 504,
   [ApiErrorCodes.FORBIDDEN]: 403,
+  [ApiErrorCodes.NO_PERMISSION]: 403,
   [ApiErrorCodes.NOT_FOUND]: 404,
   [ApiErrorCodes.BODY_TOO_LARGE]: 413,
   [ApiErrorCodes.UNSUPPORTED_MEDIA_TYPE]: 415,
@@ -77,6 +80,10 @@ export function errorBodyFor(error: unknown, bodyLimit: number): { body: ErrorBo
     const [code, message] = known(fastifyError as FastifyError);
     const limit = code === ApiErrorCodes.BODY_TOO_LARGE ? ` (the limit is ${bodyLimit} bytes)` : '';
     return { body: makeErrorBody(code, `${message}${limit}`), internal: false };
+  }
+  if (isNoPermission(error)) {
+    const message = `Redis refused this to the API's user: ${(error as Error).message}`;
+    return { body: makeErrorBody(ApiErrorCodes.NO_PERMISSION, message, "the API's Redis user has read-only rules (docs/scaling.md); use a user that may write to enqueue or kill"), internal: false };
   }
   // decodeURIComponent on something from the URL, wherever it happened.
   if (error instanceof URIError) return { body: makeErrorBody(ErrorCodes.BAD_INPUT, `URL: ${error.message}`), internal: false };

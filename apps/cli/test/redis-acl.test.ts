@@ -1,13 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, tempDir, waitFor, type TestRedis } from '@kingly/testing';
+import { documentedAclRules, startRedisServer, tempDir, waitFor, type TestRedis } from '@kingly/testing';
 import { cleanEnv, kingly, startWorkerProcess, type WorkerProcess } from './helpers.js';
 
 /**
- * The read-only rule set documented in docs/scaling.md (dashboards, status screens): kingly's keys
- * and channels, reading commands only (a script's writes are checked against the same rules).
+ * The read-only rule set docs/scaling.md gives dashboards and status screens (read from there):
+ * kingly's keys and channels, reading commands only (a script's writes are checked against the
+ * same rules).
  */
-const READ_ONLY_RULES = ['on', '>read-secret', 'resetkeys', '~kingly:*', 'resetchannels', '&kingly:*', '-@all', '+@read', '+@connection', '+eval', '+evalsha', '+eval_ro', '+evalsha_ro', '+time', '+info', '+client|setname', '+client|getname'];
+const READ_ONLY_RULES = documentedAclRules('dashboard', 'read-secret');
 
 describe('an ACL user with read-only rules', () => {
   const home = tempDir('kingly-cli-acl');

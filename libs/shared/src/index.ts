@@ -24,6 +24,7 @@ export * from './store/record-id.js';
 export * from './store/retry.js';
 export * from './store/cancel-request.js';
 export { dropExpired } from './store/expire.js';
+export { isNoPermission } from './store/no-permission.js';
 export { pruneJobs, checkPruneOptions, type PruneOptions, type PruneResult, type PruneHooks } from './store/prune.js';
 export * from './retention.js';
 export * from './record-hash.js';

@@ -9,4 +9,5 @@ export * from './fixture-agent.js';
 export * from './webhook-receiver.js';
 export * from './alloc-steps.js';
 export * from './redis-sentinel.js';
+export * from './acl-rules.js';
 export * from './redis-cluster.js';
