@@ -21,8 +21,9 @@ await build({
   target: 'node22',
   // Long-running commands (worker, api) load these as they are: their start-up time does not matter
   // and the API serves files found from its own location. Native add-ons stay outside too.
-  // ink imports react-devtools-core only when DEV=true (an optional peer, not installed).
-  external: ['@kingly/api', '@kingly/worker', 'msgpackr-extract', 'react-devtools-core'],
+  // ink imports react-devtools-core only when DEV=true (an optional peer, not installed). PM2 is
+  // loaded from node_modules by the commands that touch the local stack, and by them only.
+  external: ['@kingly/api', '@kingly/worker', 'pm2', 'msgpackr-extract', 'react-devtools-core'],
   // CommonJS dependencies (ioredis, bullmq) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __kinglyRequire } from 'node:module'; const require = __kinglyRequire(import.meta.url);" },
   legalComments: 'none',

@@ -1,14 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort, isAlive, pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
-import { cleanEnv, kingly, KINGLY_BIN, lines } from './helpers.js';
-
-/** What the local stack marks its processes with (apps/cli/src/stack/paths.ts). */
-const STACK_ENV = 'KINGLY_STACK_HOME';
+import { freePort, tempDir, uniqueName, waitFor } from '@kingly/testing';
+import { cleanEnv, expectNoStackProcess, kingly, KINGLY_BIN, lines, stopStacks } from './helpers.js';
 
 const homes: Array<{ path: string; remove: () => void }> = [];
 
@@ -21,6 +18,7 @@ function stackEnv(): { home: string; env: Record<string, string | undefined> } {
 
 interface ApiReport {
   pid: number;
+  app: string;
   url: string;
   token?: string;
   tokenSource: string;
@@ -55,24 +53,17 @@ async function call(url: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: response.status, body, response };
 }
 
-const pidFile = (home: string, name: 'redis' | 'worker' | 'api'): string => join(home, 'run', `${name}.pid`);
 const mode = (file: string): number => statSync(file).mode & 0o777;
 
+/** No process of the stack (its PM2 daemon included) and no state file left. */
 async function expectNothingLeft(home: string, pids: number[]): Promise<void> {
-  await waitFor(() => pids.every((pid) => !isAlive(pid)) && pidsWithEnv(STACK_ENV, home).length === 0, {
-    timeoutMs: 30_000,
-    message: `no process of the stack in ${home} (pids ${pids.join(', ')}; left: ${pidsWithEnv(STACK_ENV, home).join(', ')})`,
-  });
-  for (const name of ['redis', 'worker', 'api'] as const) expect(existsSync(pidFile(home, name)), `${name}.pid`).toBe(false);
-  expect(existsSync(join(home, 'run', 'api.json'))).toBe(false);
+  await expectNoStackProcess(home, pids);
+  expect(existsSync(join(home, 'run', 'stack.json'))).toBe(false);
 }
 
 afterAll(async () => {
   // A failed test may leave a stack running: stop it, then make sure.
-  for (const { path } of homes) {
-    if (existsSync(join(path, 'run'))) await kingly(['down'], cleanEnv({ KINGLY_HOME: path }), { timeoutMs: 120_000 });
-    for (const pid of pidsWithEnv(STACK_ENV, path)) process.kill(pid, 'SIGKILL');
-  }
+  await stopStacks(homes.map((h) => h.path));
   for (const home of homes) home.remove();
 }, 180_000);
 
@@ -89,9 +80,11 @@ describe('kingly up: the HTTP API as part of the local stack', () => {
     expect(readFileSync(join(home, 'api-token'), 'utf8').trim()).toBe(token);
     expect(mode(join(home, 'api-token'))).toBe(0o600);
     expect(mode(join(home, 'api-session-secret'))).toBe(0o600);
-    expect(Number(readFileSync(pidFile(home, 'api'), 'utf8'))).toBe(api.pid);
+    expect(api.app).toBe('kingly-api');
     // The token reaches the daemon through its environment, never its (world-readable) command line.
-    expect(readFileSync(`/proc/${api.pid}/cmdline`, 'utf8')).not.toContain(token);
+    const commandLine = (await execa('ps', ['-o', 'args=', '-p', String(api.pid)])).stdout;
+    expect(commandLine).toContain(' api --host 127.0.0.1');
+    expect(commandLine).not.toContain(token);
 
     expect((await call(`${api.url}/healthz`)).status).toBe(200);
     const anonymous = await call(`${api.url}/api/status`);
@@ -164,7 +157,8 @@ describe('kingly up: the HTTP API as part of the local stack', () => {
       expect(taken.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
       expect(taken.stderr).toContain('--api-port');
       expect(taken.stderr).toContain('KINGLY_API_PORT');
-      expect(pidsWithEnv(STACK_ENV, home)).toEqual([]);
+      // Its PM2 daemon, started to look, stopped again: nothing is left.
+      await expectNoStackProcess(home);
 
       // The same through KINGLY_API_PORT.
       const viaEnv = await kingly(['up'], { ...env, KINGLY_API_PORT: String(port) }, { timeoutMs: 120_000 });
@@ -177,10 +171,6 @@ describe('kingly up: the HTTP API as part of the local stack', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("KINGLY_API_PORT must be a whole number from 1 to 65535, got 'seventy'");
 
-    // A stale API pid file naming a live process that is no API of ours (this test) is not obeyed.
-    mkdirSync(join(home, 'run'), { recursive: true });
-    writeFileSync(pidFile(home, 'api'), `${process.pid}\n`);
-    writeFileSync(join(home, 'run', 'api.json'), JSON.stringify({ url: `http://127.0.0.1:${port}`, port }));
     const noApi = await up(env, ['--no-api']);
     expect(noApi.started).toEqual(['redis', 'worker']);
     expect(noApi.api).toBeUndefined();

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { KinglyClient } from '@kingly/cmd';
-import { tempDir, uniqueName, waitFor } from '@kingly/testing';
+import { isAlive, pidsWithCommandLine, pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -108,4 +108,32 @@ export function workerForFile(label: string, workerArgs: readonly string[] = [])
     home.remove();
   }, 60_000);
   return { env, worker: () => worker! };
+}
+
+/** What the local stack marks its processes (and its own PM2 daemon) with (apps/cli/src/stack/paths.ts). */
+export const STACK_ENV = 'KINGLY_STACK_HOME';
+
+/** Processes of the local stack in `home`: marked with it, or naming it on their command line (PM2's daemon, redis-server). */
+export const stackPids = (home: string): number[] => [...new Set([...pidsWithEnv(STACK_ENV, home), ...pidsWithCommandLine(home)])];
+
+/** Waits until none of `pids` and no process of the stack in `home` is left. */
+export async function expectNoStackProcess(home: string, pids: readonly number[] = []): Promise<void> {
+  await waitFor(() => pids.every((pid) => !isAlive(pid)) && stackPids(home).length === 0, {
+    timeoutMs: 30_000,
+    message: `no process of the stack in ${home} (pids ${pids.join(', ')}; left: ${stackPids(home).join(', ')})`,
+  });
+}
+
+/** After a file's tests: `kingly down` in each home a test used, then SIGKILL whatever of its stack is left. */
+export async function stopStacks(homes: readonly string[]): Promise<void> {
+  for (const home of homes) {
+    await kingly(['down'], cleanEnv({ KINGLY_HOME: home }), { timeoutMs: 120_000 });
+    for (const pid of stackPids(home)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
 }

@@ -2,11 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir, uniqueName } from '@kingly/testing';
-import { cleanEnv, kingly } from './helpers.js';
+import { cleanEnv, expectNoStackProcess, kingly, stopStacks } from './helpers.js';
 
 // The local worker's concurrency: worker.concurrency in kingly.config.json, or kingly up --concurrency N.
 const dir = tempDir('kingly-cli-stack-concurrency');
-afterAll(() => dir.remove());
+afterAll(async () => {
+  await stopStacks([join(dir.path, 'home')]);
+  dir.remove();
+}, 120_000);
 
 const workerConcurrency = async (env: Record<string, string | undefined>, cwd: string): Promise<number[]> =>
   (JSON.parse((await kingly(['status', '--json'], env, { cwd })).stdout) as { workers: Array<{ concurrency: number; alive: boolean }> }).workers
@@ -31,5 +34,6 @@ describe('the local worker\'s concurrency', () => {
     } finally {
       await kingly(['down'], env, { cwd: project, timeoutMs: 120_000 });
     }
+    await expectNoStackProcess(join(dir.path, 'home'));
   }, 300_000);
 });

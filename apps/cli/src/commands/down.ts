@@ -8,7 +8,8 @@ export function downCommand(): Command {
     .summary('stop the local stack')
     .description(
       'Stop the local stack under KINGLY_HOME: the HTTP API, then the worker (running jobs get its grace ' +
-        'period, then their process groups are killed), then redis, which saves its data. Leaves no process.',
+        'period, then their process groups are killed), then redis, which saves its data, then the stack\'s ' +
+        'own PM2 daemon. Leaves no process. Under a PM2 home of yours (kingly up --pm2-home) only kingly\'s apps are removed.',
     )
     .option('--json', 'print what was stopped as JSON')
     .addHelpText(
@@ -24,7 +25,8 @@ Examples:
     const { downStack } = await import('../stack/stack.js');
     const report = await downStack(config);
     if (options.json) return printJson(report);
-    const stopped = report.stopped.map((s) => `${s.name} (pid ${s.pid}${s.forced ? ', killed' : ''})`);
+    const stopped = report.stopped.map((s) => `${s.name} (pid ${s.pid})`);
+    if (report.daemonStopped) stopped.push('its PM2 daemon');
     const text =
       stopped.length === 0
         ? `the local stack is not running in ${report.home}`

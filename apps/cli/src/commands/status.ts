@@ -16,9 +16,10 @@ export function statusCommand(): Command {
     .summary("what's going on: workers, running jobs, queue, failures")
     .description(
       'Show the workers (dead ones flagged), the running jobs with their live CPU and memory, how ' +
-        'many jobs wait, the latest failures, and how webhook deliveries go.',
+        'many jobs wait, the latest failures, and how webhook deliveries go; with the local stack, whether ' +
+        'each of its daemons (redis, worker, API) is up under PM2 and how often PM2 restarted it.',
     )
-    .option('--json', 'print {"counts", "workers", "running", "recentFailures", "webhooks", "paused"} (with --watch: one line per refresh)')
+    .option('--json', 'print {"counts", "workers", "running", "recentFailures", "webhooks", "paused", "localStack"} (with --watch: one line per refresh)')
     .option('-w, --watch', 'refresh until Ctrl-C (in place on a terminal)')
     .option('--interval <duration>', 'with --watch, refresh this often: 500ms, 2s, 1m (default: 2s)')
     .addHelpText(
@@ -40,10 +41,13 @@ Examples:
       const report = await readStatus({ redisUrl, prefix: config.prefix, queue: config.queue });
       const { pausedQueues } = await import('../paused-queues.js');
       const paused = await pausedQueues(redisUrl, config.prefix, [config.queue, ...report.workers.map((w) => w.queue)]);
-      if (options.json) return printJson({ ...report, paused });
+      // The local stack's daemons as PM2 sees them (PM2 is loaded only when the stack is in use).
+      const stack = config.redisUrl === undefined ? await (await import('../stack/stack-status.js')).localStackStatus(config.home) : undefined;
+      if (options.json) return printJson({ ...report, paused, ...(stack ? { localStack: stack } : {}) });
       const { statusText } = await import('../output/format-status.js');
       const pausedLines = paused.map((q) => `queue '${q}' is PAUSED: its queued jobs wait (kingly resume${q === config.queue ? '' : ` --queue ${q}`})\n`).join('');
-      await write(process.stdout, pausedLines + statusText(report));
+      const stackLine = stack ? (await import('../stack/stack-status.js')).localStackText(stack) : '';
+      await write(process.stdout, stackLine + pausedLines + statusText(report));
       return;
     }
     const { parseDuration, badInput } = await import('@kingly/cmd');
