@@ -46,7 +46,8 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   const running = new Map<string, RunningJob>();
   const cookies = new CookieCache();
   const client = new KinglyClient({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue });
-  const ctx: RunContext = { options, keys, redis, logsRedis, running, cookies, client };
+  const held = new Set<string>();
+  const ctx: RunContext = { options, keys, redis, logsRedis, running, held, cookies, client };
   const failures = new FailureLog(options.log);
   const admission = new GroupAdmission({ redis, keys, queue: (name) => client.queue(name), failed: (what, error) => failures.failed(what, error) });
   // Before taking jobs: end and kill what dead workers (of this host) left behind.
@@ -86,6 +87,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     beat: { id: options.workerId, host: options.host, pid: process.pid, queue: options.queue, concurrency: options.concurrency, startedAt: Date.now(), intervalMs: options.heartbeatMs },
     ttlMs: options.heartbeatTtlMs,
     runningCount: () => running.size,
+    heldJobs: () => [...held],
     failures,
     // Soon a sibling worker on this host may take this one for dead and kill its jobs: take no more.
     onFailing: (lastBeatAt) => {

@@ -12,11 +12,13 @@ export interface HeartbeatOptions {
   readonly redis: Redis;
   readonly keys: KinglyKeys;
   /** What the beat says about the worker; `intervalMs` is how often it is written. */
-  readonly beat: Omit<WorkerHeartbeat, 'lastSeenAt' | 'running'>;
+  readonly beat: Omit<WorkerHeartbeat, 'lastSeenAt' | 'running' | 'jobs'>;
   /** How long the key lives after a beat: once it is gone, any worker ends this one's jobs `worker-lost`. */
   readonly ttlMs: number;
   /** How many jobs run now. */
   readonly runningCount: () => number;
+  /** Ids of the jobs the worker holds now (taken, terminal write not yet done). @default none published */
+  readonly heldJobs?: () => readonly string[];
   /** Where failed beats are reported. */
   readonly failures: FailureLog;
   /** No beat was written for half the key's life: the worker must stop taking jobs. @default nothing */
@@ -77,6 +79,7 @@ export class Heartbeat {
   async beat(): Promise<void> {
     this.#beat.lastSeenAt = Date.now();
     this.#beat.running = this.#o.runningCount();
+    if (this.#o.heldJobs) this.#beat.jobs = [...this.#o.heldJobs()];
     const ttlMs = this.#o.ttlMs;
     const json = JSON.stringify(this.#beat);
     const results = await this.#o.redis.multi().set(this.#key, json, 'PX', ttlMs).hset(this.#registry, this.#beat.id, json).exec();

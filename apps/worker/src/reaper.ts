@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { bullJobIdOf, finishWorkerLost, markLostRetry, recordFromHash, scanKeys, type JobData, type JobRecord, type KinglyKeys } from '@kingly/cmd';
+import { bullJobIdOf, finishWorkerLost, markLostRetry, recordFromHash, scanKeys, type JobData, type JobRecord, type KinglyKeys, type WorkerHeartbeat } from '@kingly/cmd';
 import { killJobProcesses } from './kill.js';
 import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
@@ -19,11 +19,29 @@ export interface ReaperOptions {
   readonly admission?: GroupAdmission;
 }
 
+/** What the reaper reads of a live worker's heartbeat. */
+interface LiveBeat {
+  /** The jobs it holds; undefined from a worker that does not publish them. */
+  readonly jobs: ReadonlySet<string> | undefined;
+  /** When the beat was written (ms, the worker's clock). */
+  readonly lastSeenAt: number;
+}
+
+function parseBeat(text: string): LiveBeat {
+  try {
+    const beat = JSON.parse(text) as Partial<WorkerHeartbeat>;
+    const jobs = Array.isArray(beat.jobs) && beat.jobs.every((j) => typeof j === 'string') ? new Set(beat.jobs) : undefined;
+    return { jobs, lastSeenAt: typeof beat.lastSeenAt === 'number' ? beat.lastSeenAt : 0 };
+  } catch {
+    return { jobs: undefined, lastSeenAt: 0 };
+  }
+}
+
 /**
  * Deals with what dead workers left behind. Any worker: a job whose worker's heartbeat expired
- * ends `worker-lost` (or is queued again when attempts remain). A worker on the dead worker's
- * host: kills the job's processes (never a reused pid: the leader's start time must match) and
- * forgets the entry.
+ * ends `worker-lost` (or is queued again when attempts remain), and so does a job left `running`
+ * on a live worker that does not hold it (a lost write). A worker on the dead worker's host: kills
+ * the job's processes (never a reused pid: the leader's start time must match) and forgets the entry.
  */
 export class Reaper {
   readonly #o: Required<Omit<ReaperOptions, 'log' | 'admission'>> & Pick<ReaperOptions, 'log' | 'admission'>;
@@ -80,13 +98,22 @@ export class Reaper {
       if (ids.length === 0) continue;
       const workers = [...new Set(ids.map((id) => parseReapEntry(entries[id]!)?.workerId ?? ''))];
       const pipeline = redis.pipeline();
-      for (const w of workers) pipeline.exists(keys.worker(w));
+      for (const w of workers) pipeline.get(keys.worker(w));
       const results = (await pipeline.exec()) ?? [];
-      const alive = new Set(workers.filter((_, i) => results[i]?.[1] === 1));
+      const beats = new Map<string, LiveBeat>();
+      workers.forEach((w, i) => {
+        const text = results[i]?.[1];
+        if (typeof text === 'string') beats.set(w, parseBeat(text));
+      });
       const ownHost = hostKey === keys.running(this.#o.host);
       for (const id of ids) {
         const entry = parseReapEntry(entries[id]!);
-        if (!entry || alive.has(entry.workerId)) continue;
+        if (!entry) continue;
+        const beat = beats.get(entry.workerId);
+        if (beat) {
+          if (beat.jobs && !beat.jobs.has(id)) await this.#reconcile(hostKey, id, entry, beat.lastSeenAt);
+          continue;
+        }
         await this.#markLost(id, entry);
         if (ownHost) {
           await this.#killLeftovers(id, entry);
@@ -115,6 +142,27 @@ export class Reaper {
       return;
     }
     if (await finishWorkerLost(redis, keys, record, reason)) await this.#admitNext(record);
+  }
+
+  /**
+   * A record `running` on a live worker that does not hold it: the worker's terminal write was lost
+   * (Redis replicates asynchronously; an unplanned failover drops the last writes). Nobody will end
+   * it, so it ends `worker-lost` here (once: the finish script's first writer wins), never retried
+   * (the command may well have run to its end).
+   */
+  async #reconcile(hostKey: string, id: string, entry: ReapEntry, beatAt: number): Promise<void> {
+    const { redis, keys } = this.#o;
+    const hash = await redis.hgetall(keys.job(id));
+    if (hash.state !== 'running' || hash.workerId !== entry.workerId) return;
+    const record = recordFromHash(id, hash);
+    // Only a beat written after the job was taken (both times from that worker's clock) lists it.
+    if (record.startedAt === null || !(Date.parse(record.startedAt) < beatAt)) return;
+    const reason = `worker ${entry.workerId} on ${record.host ?? 'its host'} is alive but no longer holds the job: its end was not recorded (a write Redis lost, as in a failover)`;
+    if (await finishWorkerLost(redis, keys, record, reason)) {
+      this.#o.log?.(`kingly worker: ended job ${id} worker-lost: ${reason}`);
+      await this.#admitNext(record);
+    }
+    await redis.hdel(hostKey, id);
   }
 
   /** The lost job's group slot is free: admit the next job in the group's line now, as a job's own end does. */

@@ -25,6 +25,11 @@ export interface RunContext {
   /** Log batches, apart so big outputs never delay record writes. */
   readonly logsRedis: Redis;
   readonly running: Map<string, RunningJob>;
+  /**
+   * Ids of the jobs this worker holds, from before their taken record until their terminal write is
+   * done: published in the heartbeat, so the reaper can tell a record a lost write left `running`.
+   */
+  readonly held: Set<string>;
   /** Which process belongs to which job, shared by the sampler and kill paths. */
   readonly cookies: CookieCache;
   /** For acting on other jobs (fail-fast cancels the rest of a group). */
@@ -44,6 +49,16 @@ const RETRYABLE = new Set<Outcome['state']>(['failed', 'timed-out', 'memory-limi
 export async function runJob(ctx: RunContext, job: Job<JobData>): Promise<RunResult> {
   // A plain BullMQ job's id is unique only on its queue: its record may be keyed `<queue>:<id>`.
   const id = await recordIdFor(ctx.redis, ctx.keys, job.queueName, job.id!);
+  ctx.held.add(id);
+  try {
+    return await runHeld(ctx, job, id);
+  } finally {
+    ctx.held.delete(id);
+  }
+}
+
+/** Runs a job this worker holds, from its taken record to its terminal write. */
+async function runHeld(ctx: RunContext, job: Job<JobData>, id: string): Promise<RunResult> {
   const attempt = job.attemptsMade + 1;
   const publisher = new LogPublisher(ctx.logsRedis, ctx.keys.logs(id), ctx.keys.stats, { maxLines: ctx.options.maxLogLines, maxBytes: ctx.options.maxLogBytes });
   // Plain BullMQ data may be anything: a spec the schema refuses still gets a record, built from

@@ -31,6 +31,13 @@ export interface WorkerHeartbeat {
   queue: string;
   concurrency: number;
   running: number;
+  /**
+   * Ids of the jobs it holds: from the moment it takes one until the job's terminal write is done.
+   * A record `running` on a live worker whose beat (written after the record's `startedAt`) lacks
+   * its id was left behind by a lost write (an unplanned failover): the reaper ends it. Absent in
+   * beats of workers older than this field.
+   */
+  jobs?: string[];
   startedAt: number;
   lastSeenAt: number;
   intervalMs: number;
