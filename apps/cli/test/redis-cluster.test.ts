@@ -4,9 +4,9 @@ import { pidsWithEnv, startRedisCluster, tempDir, TEST_TLS_CERT, uniqueName, wai
 import { cleanEnv, kingly, lines, startWorkerProcess, type WorkerProcess } from './helpers.js';
 
 // redis+cluster:// end to end on a real 3-master cluster: workers (ioredis Cluster, BullMQ on it),
-// the CLI's commands (ioredis Cluster; status through LiteRedis, which connects to the master of
-// the prefix's slot) and the client. The prefix is a hash tag, so every key of kingly and BullMQ
-// hashes to one slot: each multi-key script and MULTI is served by one node.
+// the CLI's commands (ioredis Cluster; status and completion through LiteRedis, which connects to
+// the master of the prefix's slot) and the client. The prefix is a hash tag, so every key of kingly
+// and BullMQ hashes to one slot: each multi-key script and MULTI is served by one node.
 describe('Redis Cluster (redis+cluster://)', () => {
   const home = tempDir('kingly-cli-cluster');
   const prefix = `{${uniqueName('cli-cluster')}}`;
@@ -56,6 +56,8 @@ describe('Redis Cluster (redis+cluster://)', () => {
     expect(logs.stdout).toContain('one');
     expect(logs.stdout).toContain('three');
     expect((await kingly(['wait', job!.id], env)).exitCode).toBe(3);
+    // Shell completion reads the newest jobs through LiteRedis too.
+    expect(lines((await kingly(['__complete', '--', 'show', ''], env)).stdout)).toEqual(expect.arrayContaining([job!.id, 'on-cluster']));
     // Given only a node that does not serve the slot: ioredis follows MOVED, LiteRedis (status)
     // asks for the slot's master.
     const ok = (await kingly(['run', 'echo fine'], { ...env, KINGLY_REDIS_URL: elsewhere })).stdout.trim();
