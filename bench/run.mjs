@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describeMachine, formatTable, judge } from './lib/report.mjs';
 import { BENCH_DIR } from './lib/util.mjs';
 
-const BENCHMARKS = ['throughput', 'latency', 'log-streaming', 'cli', 'sampling', 'enqueue', 'waits', 'command-counts', 'memory', 'worktree-reuse'];
+const BENCHMARKS = ['throughput', 'latency', 'log-streaming', 'cli', 'stack', 'sampling', 'enqueue', 'waits', 'command-counts', 'memory', 'worktree-reuse'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
