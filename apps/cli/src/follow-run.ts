@@ -46,8 +46,13 @@ export async function followJob(client: KinglyClient, id: string, options: Follo
 
 /** A job on a queue nobody takes from would wait silently for ever: say so once. */
 export async function warnWhenNoWorker(client: KinglyClient, queue: string, note: (text: string) => Promise<void>): Promise<void> {
-  const workers = await client.listWorkers();
-  if (!workers.some((w) => w.queue === queue && w.alive)) {
-    await note(`no worker is taking jobs from queue '${queue}' yet; start one with 'kingly worker --queue ${queue}'`);
+  const [workers, { queueHost, takesFrom }] = await Promise.all([client.listWorkers(), import('@kingly/cmd')]);
+  if (!workers.some((w) => w.alive && takesFrom(w, queue))) {
+    const host = queueHost(queue);
+    await note(
+      host === undefined
+        ? `no worker is taking jobs from queue '${queue}' yet; start one with 'kingly worker --queue ${queue}'`
+        : `no worker of host '${host}' is taking jobs from queue '${queue.slice(0, queue.indexOf('@'))}' yet; the job waits for one (kingly worker --host-id ${host})`,
+    );
   }
 }

@@ -1,5 +1,5 @@
-import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
-import { connectRedis, createKeys, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
+import { DelayedError, UnrecoverableError, Worker, type Processor, type WorkerOptions as BullWorkerOptions } from 'bullmq';
+import { connectRedis, createKeys, hostQueueName, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
 import { GroupAdmission } from './group-admission.js';
 import { acquireAgentSlot, agentCap, releaseAgentSlot } from './agent/agent-slots.js';
@@ -20,6 +20,8 @@ import { startWorktreeCleanup } from './worktree/index.js';
 export interface KinglyWorker {
   readonly id: string;
   readonly options: ResolvedWorkerOptions;
+  /** The host's queue it also takes jobs from (`<queue>@<host>`), when it has one. */
+  readonly hostQueue: string | undefined;
   /** Jobs whose processes are alive on this worker, by id. */
   readonly running: ReadonlyMap<string, RunningJob>;
   close(): Promise<void>;
@@ -61,23 +63,25 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   retention.start();
   const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs, maxSamples: options.maxSamplesPerJob, failures });
   sampler.start();
-  // Set once BullMQ's worker exists; the heartbeat pauses and resumes it.
-  let worker: Worker<JobData> | undefined;
+  // Set once BullMQ's workers exist (the queue's, then the host queue's); the heartbeat pauses and resumes them.
+  let bulls: Array<Worker<JobData>> = [];
+  const hostQueue = hostQueueOf(options);
   // kingly concurrency N: BullMQ's Worker takes a new concurrency while it runs (a message that
   // comes before the Worker, and so the heartbeat, exist is dropped: it starts with its own).
   const stopControl = await listenForControl(redis, keys, options.workerId, running, (concurrency) => {
-    if (!worker) return;
-    const raised = concurrency > worker.concurrency;
-    worker.concurrency = concurrency;
+    if (bulls.length === 0) return;
+    const raised = concurrency > bulls[0]!.concurrency;
     heartbeat.setConcurrency(concurrency);
-    // BullMQ's loop, full, waits for a running job to end before it fetches again; pause(true)
-    // then resume() (public API: resume wakes the loop) lets a raise take effect now.
-    const bull = worker;
-    if (raised && !heartbeat.failing) {
-      bull
-        .pause(true)
-        .then(() => (heartbeat.failing ? undefined : bull.resume()))
-        .catch((error: unknown) => failures.failed(`waking BullMQ worker ${options.workerId} for concurrency ${concurrency}`, error));
+    for (const bull of bulls) {
+      bull.concurrency = concurrency;
+      // BullMQ's loop, full, waits for a running job to end before it fetches again; pause(true)
+      // then resume() (public API: resume wakes the loop) lets a raise take effect now.
+      if (raised && !heartbeat.failing) {
+        bull
+          .pause(true)
+          .then(() => (heartbeat.failing ? undefined : bull.resume()))
+          .catch((error: unknown) => failures.failed(`waking BullMQ worker ${options.workerId} for concurrency ${concurrency}`, error));
+      }
     }
     options.log(`kingly worker ${options.workerId}: concurrency ${concurrency}`);
   });
@@ -93,7 +97,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     onFailing: (lastBeatAt) => {
       options.log(`kingly worker: heartbeat of worker ${options.workerId} failing since ${new Date(lastBeatAt).toISOString()}; not taking jobs`);
       // pause(true): running jobs go on; only new ones are not taken.
-      worker?.pause(true).catch((error: unknown) => failures.failed(`pausing BullMQ worker ${options.workerId}`, error));
+      for (const bull of bulls) bull.pause(true).catch((error: unknown) => failures.failed(`pausing BullMQ worker ${options.workerId}`, error));
     },
     // The key has surely expired: any other worker now ends this one's jobs worker-lost. Their
     // processes must not go on unrecorded (a partition), so this worker ends them itself (fencing).
@@ -108,75 +112,79 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     onRecovered: () => {
       options.log(`kingly worker: heartbeat of worker ${options.workerId} written again; taking jobs`);
       // resume() reports its own errors as 'error' events (logged below).
-      void worker?.resume();
+      for (const bull of bulls) void bull.resume();
     },
   });
   await heartbeat.start();
 
-  worker = new Worker<JobData>(
-    options.queue,
-    async (job, token) => {
-      // A job fetched just as the worker paused (a blocked fetch returns after pause()): hand it back.
-      if (heartbeat.failing) {
-        await job.moveToDelayed(Date.now() + UNHEALTHY_RETRY_MS, token);
+  const processor: Processor<JobData> = async (job, token) => {
+    // A job fetched just as the worker paused (a blocked fetch returns after pause()): hand it back.
+    if (heartbeat.failing) {
+      await job.moveToDelayed(Date.now() + UNHEALTHY_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    // --after: put back until the jobs it runs after succeeded; cancelled when one did not.
+    const after = afterIds(job.data);
+    if (after) {
+      const verdict = await checkAfter(client, after);
+      if (verdict.kind === 'wait') {
+        await job.moveToDelayed(Date.now() + AFTER_RETRY_MS, token);
         throw new DelayedError();
       }
-      // --after: put back until the jobs it runs after succeeded; cancelled when one did not.
-      const after = afterIds(job.data);
-      if (after) {
-        const verdict = await checkAfter(client, after);
-        if (verdict.kind === 'wait') {
-          await job.moveToDelayed(Date.now() + AFTER_RETRY_MS, token);
-          throw new DelayedError();
-        }
-        if (verdict.kind === 'cancel') {
-          await cancelUnstarted(redis, keys, client, job.id!, verdict.reason);
-          throw new UnrecoverableError(verdict.reason);
-        }
+      if (verdict.kind === 'cancel') {
+        await cancelUnstarted(redis, keys, client, job.id!, verdict.reason);
+        throw new UnrecoverableError(verdict.reason);
       }
-      // Plain BullMQ data may be anything; runJob refuses what is not a spec (spawn-failed).
-      const { group, groupConcurrency } = (job.data ?? {}) as Partial<JobData>;
-      const capped = typeof group === 'string' && group !== '' && typeof groupConcurrency === 'number' && Number.isInteger(groupConcurrency) && groupConcurrency >= 1;
-      // The group is at its cap: the job waits in the group's line, parked without a worker slot.
-      if (capped && !(await admission.enter(job, token, group, groupConcurrency))) throw new DelayedError();
-      // Agent jobs: at most agent.maxConcurrent run at once over all workers (agents.maxConcurrent).
-      const agentLimit = agentCap(job.data);
-      if (agentLimit !== undefined && !(await acquireAgentSlot(redis, keys, job.id!, agentLimit))) {
-        if (capped) await admission.leave(group, job.id!, groupConcurrency);
-        await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
-        throw new DelayedError();
-      }
-      let result;
-      try {
-        result = await runJob(ctx, job);
-      } finally {
-        if (capped) await admission.leave(group, job.id!, groupConcurrency);
-        if (agentLimit !== undefined) await releaseAgentSlot(redis, keys, job.id!);
-      }
-      // Plain BullMQ listeners read the outcome from these two (parseOutcome, docs/protocol.md).
-      const report = outcomeReport(result.record, result.retry);
-      if (report.state === 'succeeded') return report;
-      const message = outcomeFailedReason(report);
-      // Exhausted or not retryable: BullMQ must not try again on its own.
-      throw result.retry ? new Error(message) : new UnrecoverableError(message);
-    },
-    {
-      connection: bullRedis,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      // A stalled job's worker is gone; it must end as worker-lost, never silently run again.
-      maxStalledCount: 0,
-      // A dead worker's jobs show as stalled within ~1.5 lock durations (lock expiry + check).
-      lockDuration: options.lockDurationMs,
-      stalledInterval: Math.max(1000, Math.round(options.lockDurationMs / 2)),
-      autorun: true,
-    },
-  );
-  // Connection errors (retried by ioredis), failed lock renewals ("could not renew lock for job …"),
-  // stalled checks: BullMQ goes on after each, but a worker that keeps failing must say so.
-  worker.on('error', (error) => failures.failed(`BullMQ worker ${options.workerId} (queue '${options.queue}')`, error));
-  await worker.waitUntilReady();
-  if (heartbeat.failing) await worker.pause(true);
+    }
+    // Plain BullMQ data may be anything; runJob refuses what is not a spec (spawn-failed).
+    const { group, groupConcurrency } = (job.data ?? {}) as Partial<JobData>;
+    const capped = typeof group === 'string' && group !== '' && typeof groupConcurrency === 'number' && Number.isInteger(groupConcurrency) && groupConcurrency >= 1;
+    // The group is at its cap: the job waits in the group's line, parked without a worker slot.
+    if (capped && !(await admission.enter(job, token, group, groupConcurrency))) throw new DelayedError();
+    // Agent jobs: at most agent.maxConcurrent run at once over all workers (agents.maxConcurrent).
+    const agentLimit = agentCap(job.data);
+    if (agentLimit !== undefined && !(await acquireAgentSlot(redis, keys, job.id!, agentLimit))) {
+      if (capped) await admission.leave(group, job.id!, groupConcurrency);
+      await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    let result;
+    try {
+      result = await runJob(ctx, job);
+    } finally {
+      if (capped) await admission.leave(group, job.id!, groupConcurrency);
+      if (agentLimit !== undefined) await releaseAgentSlot(redis, keys, job.id!);
+    }
+    // Plain BullMQ listeners read the outcome from these two (parseOutcome, docs/protocol.md).
+    const report = outcomeReport(result.record, result.retry);
+    if (report.state === 'succeeded') return report;
+    const message = outcomeFailedReason(report);
+    // Exhausted or not retryable: BullMQ must not try again on its own.
+    throw result.retry ? new Error(message) : new UnrecoverableError(message);
+  };
+  const bullOptions: BullWorkerOptions = {
+    connection: bullRedis,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    // A stalled job's worker is gone; it must end as worker-lost, never silently run again.
+    maxStalledCount: 0,
+    // A dead worker's jobs show as stalled within ~1.5 lock durations (lock expiry + check).
+    lockDuration: options.lockDurationMs,
+    stalledInterval: Math.max(1000, Math.round(options.lockDurationMs / 2)),
+    autorun: true,
+  };
+  // Two BullMQ workers: the queue's, and the host queue's (jobs that must run on this host, such as
+  // a run in a kept worktree made here); each takes up to the concurrency.
+  const queueNames = [options.queue, ...(hostQueue ? [hostQueue] : [])];
+  bulls = queueNames.map((name) => {
+    const bull = new Worker<JobData>(name, processor, bullOptions);
+    // Connection errors (retried by ioredis), failed lock renewals ("could not renew lock for job …"),
+    // stalled checks: BullMQ goes on after each, but a worker that keeps failing must say so.
+    bull.on('error', (error) => failures.failed(`BullMQ worker ${options.workerId} (queue '${name}')`, error));
+    return bull;
+  });
+  await Promise.all(bulls.map((bull) => bull.waitUntilReady()));
+  if (heartbeat.failing) await Promise.all(bulls.map((bull) => bull.pause(true)));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -189,7 +197,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
         }
       }, options.shutdownGraceMs);
       try {
-        await worker.close();
+        await Promise.all(bulls.map((bull) => bull.close()));
       } finally {
         clearTimeout(graceTimer);
       }
@@ -209,5 +217,16 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       );
     })());
 
-  return { id: options.workerId, options, running, close };
+  return { id: options.workerId, options, hostQueue, running, close };
+}
+
+/** The host's queue this worker also takes from (hostQueueName); none when it serves a host queue already or its host cannot name one. */
+function hostQueueOf(options: ResolvedWorkerOptions): string | undefined {
+  if (options.queue.includes('@')) return undefined;
+  try {
+    return hostQueueName(options.queue, options.host);
+  } catch (error) {
+    options.log(`kingly worker ${options.workerId}: no host queue: ${(error as Error).message} (set KINGLY_HOST or --host-id)`);
+    return undefined;
+  }
 }

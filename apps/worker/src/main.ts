@@ -10,7 +10,7 @@ import type { WorkerOptions } from './worker-options.js';
 export async function runWorkerMain(options: WorkerOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
   const worker = await createWorker({ log, ...options });
   const { queue, concurrency, host } = worker.options;
-  log(`kingly worker ${worker.id} on ${host}: queue '${queue}', concurrency ${concurrency}`);
+  log(`kingly worker ${worker.id} on ${host}: queue '${queue}'${worker.hostQueue ? ` and '${worker.hostQueue}'` : ''}, concurrency ${concurrency}`);
   // Later signals are ignored: they must not kill the process before the jobs are cleaned up.
   const signal = await untilStopSignal({ ignoreLater: true });
   log(`kingly worker: ${signal}, stopping (${worker.running.size} running, grace ${worker.options.shutdownGraceMs}ms)`);

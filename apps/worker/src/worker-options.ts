@@ -73,7 +73,10 @@ export interface WorkerOptions {
   readonly retentionIntervalMs?: number;
   /** This worker's id. @default `<host>-<pid>-<random>` */
   readonly workerId?: string;
-  /** Host name recorded on jobs. @default os.hostname() */
+  /**
+   * This worker's host, as job records and heartbeats name it; the worker also takes the jobs sent to
+   * this host's queue (`<queue>@<host>`). Workers on one machine should share it. @default $KINGLY_HOST or os.hostname()
+   */
   readonly host?: string;
   /** KINGLY_HOME: job worktrees go under `<home>/worktrees`, repository mirrors under `<home>/mirrors`. @default $KINGLY_HOME or "~/.kingly" */
   readonly home?: string;
@@ -84,7 +87,7 @@ export interface WorkerOptions {
 export type ResolvedWorkerOptions = Required<WorkerOptions>;
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
-  const host = options.host ?? hostname();
+  const host = options.host ?? (process.env.KINGLY_HOST || hostname());
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const heartbeatTtlMs = options.heartbeatTtlMs ?? heartbeatMs * 3;
   // A key that may expire between two beats would make a live worker look dead.

@@ -126,8 +126,8 @@ describe('docs/protocol.md', () => {
     const lines = (log: Array<Record<string, string>>): string[] => log.map((e) => (e.end !== undefined ? `end:${e.end}` : `${e.s}:${e.l}`));
 
     it('states the protocol version a worker wrote', async () => {
-      expect(await redis.get(key('<prefix>:protocol', { prefix: h.prefix }))).toBe('3');
-      expect(DOC).toContain('**Protocol version: 3**');
+      expect(await redis.get(key('<prefix>:protocol', { prefix: h.prefix }))).toBe('4');
+      expect(DOC).toContain('**Protocol version: 4**');
     });
 
     it('a command that succeeds: record, log (stdout, stderr, end) and events (started, finished)', async () => {

@@ -32,7 +32,7 @@ export function newJobId(now: number = Date.now()): string {
  * A job id: kingly's own (newJobId), a BullMQ id given by `jobId`, or a qualified id. Queue names
  * have no ':' (validateQueueName), so the part before the first ':' is always the queue.
  */
-export const JOB_ID_PATTERN = '^(?:[A-Za-z0-9_.-]{1,100}:)?[A-Za-z0-9_.-]{1,128}$';
+export const JOB_ID_PATTERN = '^(?:[A-Za-z0-9_.-]{1,100}(?:@[A-Za-z0-9_.-]{1,100})?:)?[A-Za-z0-9_.-]{1,128}$';
 const ID_REGEXP = new RegExp(JOB_ID_PATTERN);
 
 export const isValidJobId = (id: string): boolean => ID_REGEXP.test(id);

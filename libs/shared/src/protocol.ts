@@ -4,4 +4,4 @@
  * kingly's keys without `@kingly/cmd` can check it speaks the same layout. Raise it with any change
  * such a program would notice, and say what changed in docs/protocol.md.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;

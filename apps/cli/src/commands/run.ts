@@ -16,6 +16,7 @@ interface RunOptions extends WorktreeFlags {
   readonly cwd?: string;
   readonly env?: Record<string, string>;
   readonly queue?: string;
+  readonly host?: string;
   readonly timeout?: string;
   readonly maxMemory?: string;
   readonly attempts?: number;
@@ -47,6 +48,7 @@ export function runCommand(): Command {
     .option('--cwd <dir>', 'directory to run in (default: the current directory)')
     .option('--env <KEY=VALUE>', 'set an environment variable for the command (repeatable)', envPair)
     .option('--queue <queue>', `queue to put the job on (default: $KINGLY_QUEUE or "${DEFAULT_QUEUE}")`, queueName)
+    .option('--host <host>', "run only on a worker of this host (its host id, as 'kingly jobs' and 'kingly status' show it): the job goes to queue <queue>@<host> and waits there until such a worker takes it")
     .option('--json', 'print {"id": …} (with --follow: then the output as JSON lines)')
     .option('--notify', 'a desktop notification when the job ends (notify-send, osascript, else a terminal bell; default: defaults.notify)')
     .option('--no-notify', 'no notification, whatever defaults.notify says')
@@ -126,6 +128,8 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
     await withClient(
       cmd,
       async (client, config) => {
+        // The host's queue (`<queue>@<host>`): only a worker on that host takes from it.
+        const queue = options.host !== undefined ? (await import('@kingly/cmd')).hostQueueName(config.queue, options.host) : config.queue;
         const after = options.after !== undefined ? await (await import('../after-flag.js')).resolveAfter(client, options.after) : undefined;
         const { specs, group } = runSpecs(commands, { ...options, ...(after ? { afterIds: after } : {}) }, {
           cwd,
@@ -135,7 +139,7 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
           grouped: several || wantsGroup(options),
         });
         if (!several) {
-          const { id } = await client.enqueue(specs[0]!, { queue: config.queue });
+          const { id } = await client.enqueue(specs[0]!, { queue });
           if (options.notify ?? config.notify) {
             const [{ notifyLater }, { redisUrlFor }] = await Promise.all([import('../notify/later.js'), import('../context.js')]);
             notifyLater([id], await redisUrlFor(config), config.prefix);
@@ -146,12 +150,12 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
           if (!follow && !json && process.stderr.isTTY) await write(process.stderr, `kingly: follow with 'kingly logs -f ${id}' (or 'kingly wait ${id}')\n`);
           if (!follow) return;
           const { followJob } = await import('../follow-run.js');
-          const code = await followJob(client, id, { json, queue: config.queue });
+          const code = await followJob(client, id, { json, queue });
           if (code !== ExitCode.OK) throw new ExitRequest(code);
           return;
         }
         const { runGroup } = await import('../run-group.js');
-        const code = await runGroup(client, specs, group!, { queue: config.queue, follow, json });
+        const code = await runGroup(client, specs, group!, { queue, follow, json });
         if (code !== ExitCode.OK) throw new ExitRequest(code);
       },
       options.queue !== undefined ? { queue: options.queue } : {},

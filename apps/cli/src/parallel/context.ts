@@ -50,6 +50,14 @@ export const localRepo = (set: StreamSet): string | undefined => (set.repo.start
 
 /** The worktree a stream's agent works in: made by its first run, kept, and reused by every `send`. */
 export function streamWorktree(runs: readonly JobRecord[]): string | undefined {
-  for (let i = runs.length - 1; i >= 0; i -= 1) if (runs[i]!.worktreePath) return runs[i]!.worktreePath!;
+  return streamHome(runs)?.worktreePath ?? undefined;
+}
+
+/**
+ * The newest run that has the stream's worktree: its `host` is the machine that holds the worktree,
+ * where every later run must go (`send` enqueues on that host's queue), its `queue` the set's queue.
+ */
+export function streamHome(runs: readonly JobRecord[]): JobRecord | undefined {
+  for (let i = runs.length - 1; i >= 0; i -= 1) if (runs[i]!.worktreePath) return runs[i]!;
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { ErrorCodes, KinglyError } from '../errors.js';
-import { validateQueueName } from '../defaults.js';
+import { hostQueueName, validateQueueName } from '../defaults.js';
 import { createQueued, removeRecords } from '../store/create.js';
 import { newJobId } from '../ids.js';
 import { bullRetryOptions } from '../retry-policy.js';
@@ -11,6 +11,12 @@ import { bullRemoveOptions } from '../retention.js';
 export interface EnqueueOptions {
   /** Queue to put the jobs on. @default the client's queue ("commands") */
   readonly queue?: string;
+  /**
+   * Run the jobs only on this host (a worker's `host`, as job records and heartbeats name it): they go
+   * to the host's queue, `<queue>@<host>`, which every worker on that host also takes from. With no
+   * live worker there they wait, queued. @default undefined (any worker of the queue)
+   */
+  readonly host?: string;
 }
 
 /** Validates a spec at the edge, naming the field that is wrong (`name`, `argv[2]`, `env.FOO`). */
@@ -35,7 +41,7 @@ const ADD_BULK_CHUNK = 500;
  * its record when a worker takes it).
  */
 export async function enqueueMany(ctx: ClientContext, specs: readonly unknown[], options: EnqueueOptions = {}): Promise<string[]> {
-  const queueName = validateQueueName(options.queue ?? ctx.defaultQueue);
+  const queueName = options.host !== undefined ? hostQueueName(options.queue ?? ctx.defaultQueue, options.host) : validateQueueName(options.queue ?? ctx.defaultQueue);
   const parsed = specs.map((spec, i) => parseSpec(spec, specs.length > 1 ? i : undefined));
   if (parsed.length === 0) return [];
   const [queue, redis] = await Promise.all([ctx.queue(queueName), ctx.redis()]);
