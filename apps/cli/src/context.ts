@@ -19,11 +19,13 @@ export async function loadConfig(command: Command, overrides: ConfigOverrides = 
     },
   };
   // zod (through @kingly/cmd) is loaded only when there is a config file to validate.
-  const { configFromSources, findConfigFile } = await import('@kingly/cmd/lite');
+  const { configFromSources, findConfigFile, REDIS_CA_ENV } = await import('@kingly/cmd/lite');
   const file = findConfigFile(process.cwd());
-  if (file === undefined) return configFromSources(options, undefined, {});
-  const { loadConfigFile } = await import('@kingly/cmd');
-  return configFromSources(options, file, loadConfigFile(file));
+  const config = file === undefined ? configFromSources(options, undefined, {}) : configFromSources(options, file, (await import('@kingly/cmd')).loadConfigFile(file));
+  // Every connection (ioredis, the status reader) takes the CA from the environment: the config
+  // file's redisCaFile goes there (KINGLY_REDIS_CA, when set, already won).
+  if (config.redisCaFile !== undefined) process.env[REDIS_CA_ENV] = config.redisCaFile;
+  return config;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, tempDir, TEST_TLS_CERT, uniqueName, waitFor, type TestRedis } from '@kingly/testing';
@@ -50,6 +52,27 @@ describe('a Redis reached over TLS (rediss://)', () => {
     const scoped = await kingly(['status', '--json'], { ...env, NODE_EXTRA_CA_CERTS: undefined, KINGLY_REDIS_CA: TEST_TLS_CERT });
     expect(scoped.exitCode, scoped.stderr).toBe(0);
     expect(JSON.parse(scoped.stdout)).toHaveProperty('workers');
+
+    // Or redisCaFile in kingly.config.json, relative to the file; KINGLY_REDIS_CA wins over it.
+    const project = tempDir('kingly-cli-tls-config');
+    try {
+      mkdirSync(join(project.path, 'certs'));
+      copyFileSync(TEST_TLS_CERT, join(project.path, 'certs', 'redis-ca.pem'));
+      writeFileSync(join(project.path, 'kingly.config.json'), JSON.stringify({ redisCaFile: 'certs/redis-ca.pem' }));
+      mkdirSync(join(project.path, 'sub'));
+      const configEnv = { ...env, NODE_EXTRA_CA_CERTS: undefined };
+      const fromConfig = await kingly(['status', '--json'], configEnv, { cwd: join(project.path, 'sub') });
+      expect(fromConfig.exitCode, fromConfig.stderr).toBe(0);
+      expect(JSON.parse(fromConfig.stdout)).toHaveProperty('workers');
+      const ran = await kingly(['run', '-f', 'echo trusted through the config file'], configEnv, { cwd: project.path });
+      expect(ran.exitCode, ran.stderr).toBe(0);
+      expect(ran.stdout).toContain('trusted through the config file');
+      const envWins = await kingly(['status', '--json'], { ...configEnv, KINGLY_REDIS_CA: join(project.path, 'missing.pem') }, { cwd: project.path });
+      expect(envWins.exitCode).not.toBe(0);
+      expect(envWins.stderr).toContain(`cannot read the CA file '${join(project.path, 'missing.pem')}'`);
+    } finally {
+      project.remove();
+    }
 
     expect((await kingly(['kill', '--grace', '1s', id], env)).exitCode).toBe(0);
   });

@@ -8,6 +8,7 @@ import { DEFAULT_QUEUE } from './defaults.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 import type { RunLimits } from './schemas/job-spec.js';
 import { resolvePrefix } from './redis-url.js';
+import { REDIS_CA_ENV } from './redis-tls.js';
 import { parseDuration, parseSize } from './units.js';
 import type { WebhookConfig } from './webhooks/config.js';
 
@@ -17,6 +18,12 @@ export const CONFIG_FILE_NAME = 'kingly.config.json';
 export interface KinglyConfig {
   /** Redis to use; undefined means the private local stack under `home`. */
   readonly redisUrl: string | undefined;
+  /**
+   * CA file for `rediss://` (absolute): KINGLY_REDIS_CA, else `redisCaFile` of the config file
+   * (relative to that file). Connections read it from KINGLY_REDIS_CA, which the CLI sets from
+   * this. @default undefined (Node's trusted CAs)
+   */
+  readonly redisCaFile: string | undefined;
   readonly queue: string;
   readonly prefix: string;
   readonly home: string;
@@ -80,8 +87,10 @@ export function configFromSources(options: ResolveConfigOptions, configFile: str
   const flags = options.flags ?? {};
   const home = flags.home ?? nonEmpty(env.KINGLY_HOME) ?? file.home ?? join(homedir(), '.kingly');
   const redisUrl = flags.redisUrl ?? nonEmpty(env.KINGLY_REDIS_URL) ?? file.redisUrl;
+  const redisCaFile = nonEmpty(env[REDIS_CA_ENV]) ?? (file.redisCaFile !== undefined && configFile ? resolve(dirname(configFile), file.redisCaFile) : undefined);
   return {
     redisUrl,
+    redisCaFile,
     queue: flags.queue ?? nonEmpty(env.KINGLY_QUEUE) ?? file.queue ?? DEFAULT_QUEUE,
     // `kingly`, or `{kingly}` on a Redis Cluster (where a prefix without a hash tag is refused).
     prefix: resolvePrefix(redisUrl, flags.prefix ?? nonEmpty(env.KINGLY_PREFIX) ?? file.prefix),

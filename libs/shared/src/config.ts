@@ -137,6 +137,12 @@ export const configFileSchema = z
     $schema: z.string().optional().describe('The JSON schema of this file, for editors: node_modules/@kingly/cmd/kingly.config.schema.json'),
     /** Redis URL (`redis://…`, `rediss://…` or `unix:///path/to.sock`). @default the local stack */
     redisUrl: z.string().min(1).optional().describe('Redis URL: redis://host:port, rediss://…, unix:///path/to.sock, redis+sentinel://host:26379,…/master or redis+cluster://host:7000,…. Default: the private local stack.'),
+    /** PEM file of the CAs a `rediss://` server's certificate is checked against; relative to the config file. KINGLY_REDIS_CA wins. @default Node's trusted CAs */
+    redisCaFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("PEM file of the certificate authorities a rediss:// server's certificate is checked against (a private or self-signed CA), instead of Node's trusted ones; a relative path is relative to this file. KINGLY_REDIS_CA wins over it. Default: Node's trusted CAs."),
     /** Queue jobs go to. @default "commands" */
     queue: z.string().min(1).optional().describe('Queue jobs go to. Default: "commands".'),
     /** Prefix of every Redis key. @default "kingly" */

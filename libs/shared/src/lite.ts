@@ -11,6 +11,7 @@ export * from './free-port.js';
 export * from './job-states.js';
 export * from './display-command.js';
 export { CONFIG_FILE_NAME, configFromSources, findConfigFile, type KinglyConfig, type ResolveConfigOptions } from './config-resolve.js';
+export { REDIS_CA_ENV } from './redis-tls.js';
 export { readStatus, type ReadStatusOptions } from './client/read-status.js';
 export type { StatusReport, WorkerInfo } from './client/workers.js';
 export type { WebhookStatus } from './webhooks/stats.js';

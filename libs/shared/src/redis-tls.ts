@@ -16,7 +16,7 @@ export function redisTlsOptions(env: NodeJS.ProcessEnv = process.env): Connectio
     return { ca: readFileSync(file) };
   } catch (error) {
     throw new KinglyError(ErrorCodes.BAD_INPUT, `${REDIS_CA_ENV}: cannot read the CA file '${file}' (${(error as Error).message})`, {
-      hint: `set ${REDIS_CA_ENV} to a PEM file of the CA that signed the Redis server's certificate`,
+      hint: `set ${REDIS_CA_ENV} (or redisCaFile in kingly.config.json) to a PEM file of the CA that signed the Redis server's certificate`,
     });
   }
 }
