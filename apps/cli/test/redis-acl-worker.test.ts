@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentedAclRules, fixture, isAlive, pidsWithEnv, startRedisServer, tempDir, uniqueName, waitFor, type TestRedis } from '@kingly/testing';
+import { documentedAclRules, fixture, takeAclRefusals, isAlive, pidsWithEnv, startRedisServer, tempDir, uniqueName, waitFor, type TestRedis } from '@kingly/testing';
 import { cleanEnv, kingly, startWorkerProcess, type WorkerProcess } from './helpers.js';
 
 interface ShownJob {
@@ -32,16 +32,7 @@ describe('workers as an ACL user with the documented worker rules', () => {
       const job = await show(id);
       return states.includes(job.state) ? job : undefined;
     }, { timeoutMs: 60_000, message: `job ${id} to be ${states.join(' or ')}` });
-  /** What Redis refused since the last call, one line each. */
-  const refused = async (): Promise<string[]> => {
-    const log = (await admin.call('ACL', 'LOG')) as unknown[][];
-    await admin.call('ACL', 'LOG', 'RESET');
-    return log.map((entry) => {
-      const fields = new Map<string, unknown>();
-      for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), entry[i + 1]);
-      return `${String(fields.get('username'))}: ${String(fields.get('reason'))} ${String(fields.get('object'))} (${String(fields.get('context'))})`;
-    });
-  };
+  const refused = () => takeAclRefusals(admin);
 
   beforeAll(async () => {
     redis = await startRedisServer({ password: 'admin-secret' });
