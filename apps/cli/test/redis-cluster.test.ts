@@ -40,7 +40,7 @@ describe('Redis Cluster (redis+cluster://)', () => {
 
   it('run -f streams the output; status, jobs, logs and wait read the job', async () => {
     const run = await kingly(['run', '-f', '--name', 'on-cluster', 'echo one; echo two >&2; echo three; exit 3'], env);
-    expect(run.stdout).toBe('one\nthree\n');
+    expect(run.stdout, run.stderr).toBe('one\nthree\n');
     expect(run.stderr).toBe('two\n');
     expect(run.exitCode).toBe(3);
     const status = await kingly(['status', '--json'], env);
@@ -68,7 +68,9 @@ describe('Redis Cluster (redis+cluster://)', () => {
   }, 120_000);
 
   it('kill ends a running process tree through the control channel (pub/sub on the cluster)', async () => {
-    const id = (await kingly(['run', `sh -c 'sleep 1000 & (setsid sleep 1000 &); trap "" TERM; sleep 1000'`], env)).stdout.trim();
+    const started = await kingly(['run', `sh -c 'sleep 1000 & (setsid sleep 1000 &); trap "" TERM; sleep 1000'`], env);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const id = started.stdout.trim();
     await waitFor(async () => (await client.getJob(id)).state === 'running' && pidsWithEnv('KINGLY_JOB_ID', id).length >= 3, {
       timeoutMs: 30_000,
       message: `job ${id} to run with 3 processes`,
@@ -119,11 +121,11 @@ describe('Redis Cluster (redis+cluster://)', () => {
 
   it('a prefix without a hash tag is refused naming the option; no prefix means {kingly}', async () => {
     const bad = await kingly(['status'], { ...env, KINGLY_PREFIX: 'plain' });
-    expect(bad.exitCode).toBe(2);
+    expect(bad.exitCode, bad.stderr).toBe(2);
     expect(lines(bad.stderr)[0]).toMatch(/prefix: 'plain' has no hash tag/);
     expect(bad.stderr).toContain('{plain}');
     const worker = await kingly(['worker'], { ...env, KINGLY_PREFIX: 'plain' }, { timeoutMs: 30_000 });
-    expect(worker.exitCode).toBe(2);
+    expect(worker.exitCode, worker.stderr).toBe(2);
     expect(worker.stderr).toMatch(/prefix: 'plain' has no hash tag/);
     expect(() => new KinglyClient({ redisUrl: url, prefix: 'plain' })).toThrow(/prefix: 'plain' has no hash tag/);
     const defaulted = await kingly(['status', '--json'], { ...env, KINGLY_PREFIX: undefined });
@@ -159,12 +161,12 @@ describe('Redis Cluster over TLS (rediss+cluster://)', () => {
     expect(cluster.url).toMatch(/^rediss\+cluster:\/\//);
     const run = await kingly(['run', '-f', 'echo over tls'], env);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stdout).toBe('over tls\n');
+    expect(run.stdout, run.stderr).toBe('over tls\n');
     const status = await kingly(['status', '--json'], env);
     expect(status.exitCode, status.stderr).toBe(0);
     expect((JSON.parse(status.stdout) as { workers: Array<{ pid: number; alive: boolean }> }).workers).toContainEqual(expect.objectContaining({ pid: worker!.pid, alive: true }));
     const untrusted = await kingly(['status', '--json'], { ...env, KINGLY_REDIS_CA: undefined });
-    expect(untrusted.exitCode).toBe(1);
+    expect(untrusted.exitCode, untrusted.stderr).toBe(1);
     expect(untrusted.stderr).toMatch(/self[- ]signed certificate/);
   }, 120_000);
 });
