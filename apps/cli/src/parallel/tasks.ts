@@ -19,7 +19,7 @@ export async function readTasks(path: string): Promise<Task[]> {
   }
   let list: unknown;
   try {
-    list = /\.ya?ml$/i.test(path) ? ((await import('yaml')) as { parse(text: string): unknown }).parse(text) : JSON.parse(text);
+    list = /\.ya?ml$/i.test(path) ? (await import('./parse-yaml.js')).parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw badInput(`--tasks: ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
