@@ -6,7 +6,7 @@ import { ExitRequest } from '../errors.js';
 import { addGlobalOptions } from '../options.js';
 import { printJson, printLines, write } from '../output/write.js';
 import { checkoutOf, git, gitMaybe, identityArgs, unmergedFiles } from './git.js';
-import { findStream, localRepo, withStreamSet } from './context.js';
+import { findStream, requireLocalRepo, withStreamSet } from './context.js';
 
 export function parallelMergeCommand(): Command {
   const command = new Command('merge')
@@ -26,8 +26,7 @@ export function parallelMergeCommand(): Command {
     await withStreamSet(cmd, name, async (ctx) => {
       const { badInput } = await import('@kingly/cmd');
       const entry = await findStream(ctx.set, stream);
-      const repo = localRepo(ctx.set);
-      if (!repo) throw badInput(`stream set '${name}' is of ${ctx.set.repo}: merge works on a local repository`);
+      const repo = await requireLocalRepo(ctx.set, 'merge');
       const into = options.into ?? ctx.set.base;
       const old = await gitMaybe(repo, 'rev-parse', '--verify', '-q', `refs/heads/${into}`);
       if (!old) throw badInput(`'${into}' is not a branch of ${repo}`, 'give --into BRANCH');

@@ -4,7 +4,7 @@ import { ExitRequest } from '../errors.js';
 import { addGlobalOptions } from '../options.js';
 import { printJson, printLines } from '../output/write.js';
 import { git, gitMaybe, identityArgs, unmergedFiles } from './git.js';
-import { localRepo, streamRuns, streamWorktree, withStreamSet } from './context.js';
+import { requireLocalRepo, streamRuns, streamWorktree, withStreamSet } from './context.js';
 
 /** What sync did to one stream. */
 interface SyncResult {
@@ -33,9 +33,7 @@ export function parallelSyncCommand(): Command {
   addGlobalOptions(command);
   return command.action(async (name: string, options: { rebase?: boolean; json?: boolean }, cmd: Command) => {
     await withStreamSet(cmd, name, async (ctx) => {
-      const { badInput } = await import('@kingly/cmd');
-      const repo = localRepo(ctx.set);
-      if (!repo) throw badInput(`stream set '${name}' is of ${ctx.set.repo}: sync works on a local repository`);
+      const repo = await requireLocalRepo(ctx.set, 'sync');
       const runs = await streamRuns(ctx);
       const results: SyncResult[] = [];
       for (const entry of ctx.set.streams) {
