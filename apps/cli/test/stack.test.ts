@@ -143,6 +143,33 @@ describe('the local stack under PM2', () => {
     await expectNoStackProcess(home, [before.pid, after.pid]);
   }, 240_000);
 
+  it('kill -9 of the PM2 daemon: the next command stops what it left and starts one stack; so does down', async () => {
+    const { home, env } = stackEnv();
+    const started = await kingly(['up', '--json', '--no-api'], env, { timeoutMs: 120_000 });
+    expect(started.exitCode, started.stderr).toBe(0);
+    const up = JSON.parse(started.stdout) as { pm2Home: string; redis: { pid: number }; worker: { pid: number } };
+    const first = [daemonPid(up.pm2Home), up.redis.pid, up.worker.pid];
+    process.kill(first[0]!, 'SIGKILL');
+    await waitFor(() => !isAlive(first[0]!), { timeoutMs: 10_000, message: 'the PM2 daemon to die' });
+    expect(isAlive(up.redis.pid) && isAlive(up.worker.pid)).toBe(true); // left running, unsupervised
+
+    expect(await kingly(['run', '-f', 'echo again'], env, { timeoutMs: 120_000 })).toEqual({
+      exitCode: 0,
+      stdout: 'again\n',
+      stderr: `kingly: started the local stack (redis + worker) in ${home}\n`,
+    });
+    await waitFor(() => first.every((pid) => !isAlive(pid)), { timeoutMs: 30_000, message: `the old stack's processes (${first.join(', ')}) to be gone` });
+    const second = await daemons(env);
+    expect(second.map((d) => [d.name, d.up, d.restarts])).toEqual([['redis', true, 0], ['worker', true, 0]]);
+    expect(pidsWithEnv('KINGLY_STACK_HOME', home).sort()).toEqual([daemonPid(up.pm2Home), ...second.map((d) => d.pid)].sort());
+
+    process.kill(daemonPid(up.pm2Home), 'SIGKILL');
+    const down = await kingly(['down', '--json'], env, { timeoutMs: 120_000 });
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect((JSON.parse(down.stdout) as { leftovers: number[] }).leftovers.sort()).toEqual(second.map((d) => d.pid).sort());
+    await expectNoStackProcess(home, second.map((d) => d.pid));
+  }, 240_000);
+
   it('queued jobs survive a restart (AOF)', async () => {
     const { home, env } = stackEnv();
     expect((await kingly(['up', '--no-api'], env, { timeoutMs: 120_000 })).exitCode).toBe(0);

@@ -27,6 +27,7 @@ Examples:
     if (options.json) return printJson(report);
     const stopped = report.stopped.map((s) => `${s.name} (pid ${s.pid})`);
     if (report.daemonStopped) stopped.push('its PM2 daemon');
+    if (report.leftovers.length > 0) stopped.push(`processes no PM2 daemon supervised any more (pids ${report.leftovers.join(', ')})`);
     const text =
       stopped.length === 0
         ? `the local stack is not running in ${report.home}`

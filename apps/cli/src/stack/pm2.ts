@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, KinglyError } from '@kingly/cmd/lite';
@@ -30,6 +31,9 @@ export interface Pm2Session {
   /** Ends the connection (the daemon keeps running). */
   close(): Promise<void>;
 }
+
+/** How long a stopped daemon may take to exit. */
+const DAEMON_EXIT_MS = 10_000;
 
 /** The parts of PM2's programmatic API (`new pm2.custom(...)`) used here. */
 interface Pm2Api {
@@ -100,7 +104,12 @@ export async function connectPm2(home: string, env: Readonly<Record<string, stri
     start: (app) => call<void>(`start of ${app.name}`, (cb) => api.start({ ...app }, cb)),
     remove: (name) => call<void>(`delete of ${name}`, (cb) => api.delete(name, cb)),
     async killDaemon() {
+      const pid = daemonPid(home);
       await call<void>('kill', (cb) => api.killDaemon(cb));
+      // PM2 answers before its daemon has exited: wait, so no caller finds it still there.
+      for (const deadline = Date.now() + DAEMON_EXIT_MS; pid !== undefined && isRunning(pid) && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const dir = socketDir(home);
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
@@ -118,18 +127,34 @@ export async function withPm2<T>(home: string, env: Readonly<Record<string, stri
   }
 }
 
-/**
- * Whether the PM2 daemon of `home` runs, from its pid file (PM2_HOME/pm2.pid), without loading PM2:
- * how commands find the stack running in a few microseconds.
- */
-export function daemonRuns(home: string): boolean {
-  let pid: number;
+/** The pid in PM2_HOME/pm2.pid, the daemon's, when there is one. */
+export function daemonPid(home: string): number | undefined {
   try {
-    pid = Number(readFileSync(join(home, 'pm2.pid'), 'utf8').trim());
+    const pid = Number(readFileSync(join(home, 'pm2.pid'), 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
-    return false;
+    return undefined;
   }
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+}
+
+/**
+ * Whether the PM2 daemon of `home` runs and takes connections on its socket, without loading PM2:
+ * how commands find the stack running in a millisecond (a pid alone would also count a daemon
+ * killed a moment ago that its parent has not reaped yet).
+ */
+export function daemonRuns(home: string): Promise<boolean> {
+  const socket = join(socketDir(home) ?? home, 'rpc.sock');
+  return new Promise((resolve) => {
+    const connection = connect(socket);
+    connection.once('connect', () => {
+      connection.destroy();
+      resolve(true);
+    });
+    connection.once('error', () => resolve(false));
+  });
+}
+
+function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -28,7 +28,7 @@ export interface LocalStackStatus {
 export async function localStackStatus(home: string): Promise<LocalStackStatus | undefined> {
   const paths = stackPaths(home);
   const state = readState(paths);
-  if (state === undefined || !daemonRuns(state.pm2Home)) return undefined;
+  if (state === undefined || !(await daemonRuns(state.pm2Home))) return undefined;
   const list = await withPm2(state.pm2Home, {}, (pm2) => pm2.list());
   const daemons = STACK_PARTS.flatMap((part): LocalDaemon[] => {
     const app = appName(part, paths, state.pm2Home);

@@ -4,7 +4,8 @@ import { ensureApiToken, ensureSessionSecret, findApiToken } from './api-token.j
 import { appName, type StackPart } from './apps.js';
 import { apiReport, type ApiReport } from './api-report.js';
 import { stackPaths } from './paths.js';
-import { daemonRuns, withPm2 } from './pm2.js';
+import { stopLeftovers } from './leftovers.js';
+import { daemonPid, daemonRuns, withPm2 } from './pm2.js';
 import { isUp, partsIn, startMissing, type StackOptions } from './start-stack.js';
 import { clearState, readState } from './state.js';
 import { withStackLock } from './stack-lock.js';
@@ -31,6 +32,8 @@ export interface DownReport {
   readonly stopped: Array<{ readonly name: StackPart; readonly app: string; readonly pid: number }>;
   /** True when the stack's own PM2 daemon was stopped too (not when the stack joined another PM2 home). */
   readonly daemonStopped: boolean;
+  /** Pids of the stack's processes that no PM2 daemon supervised any more (it was killed), stopped too. */
+  readonly leftovers: number[];
 }
 
 /** The line a command prints on stderr after starting (part of) the stack for the user. */
@@ -80,7 +83,7 @@ export async function ensureStack(config: KinglyConfig, options: EnsureOptions =
   const withWorker = options.withWorker ?? true;
   // Fast path, without the lock and without loading PM2: the stack was started and its daemon runs (it restarts what crashes).
   const state = readState(paths);
-  if (state && daemonRuns(state.pm2Home) && (!withWorker || state.worker === true)) return { redisUrl: state.redisUrl, started: [] };
+  if (state && (!withWorker || state.worker === true) && (await daemonRuns(state.pm2Home))) return { redisUrl: state.redisUrl, started: [] };
   const result = await startMissing(paths, { ...options, config, withWorker });
   return { redisUrl: result.redisUrl, started: result.started };
 }
@@ -88,13 +91,13 @@ export async function ensureStack(config: KinglyConfig, options: EnsureOptions =
 /** `kingly down`: the API, then the worker (its jobs get its grace), then redis, then a private PM2 daemon; leaves no process. */
 export async function downStack(config: KinglyConfig): Promise<DownReport> {
   const paths = stackPaths(config.home);
-  if (!existsSync(paths.runDir)) return { home: paths.home, stopped: [], daemonStopped: false };
+  if (!existsSync(paths.runDir)) return { home: paths.home, stopped: [], daemonStopped: false, leftovers: [] };
   return withStackLock(paths, async () => {
     const pm2Home = readState(paths)?.pm2Home ?? paths.privatePm2Home;
     const stopped: Array<{ name: StackPart; app: string; pid: number }> = [];
     let daemonStopped = false;
     // Never start a daemon only to stop it.
-    if (daemonRuns(pm2Home)) {
+    if (await daemonRuns(pm2Home)) {
       await withPm2(pm2Home, {}, async (pm2) => {
         const running = partsIn(await pm2.list(), paths, pm2Home);
         for (const part of ['api', 'worker', 'redis'] as const) {
@@ -109,7 +112,8 @@ export async function downStack(config: KinglyConfig): Promise<DownReport> {
         }
       });
     }
+    const leftovers = await stopLeftovers(paths, pm2Home === paths.privatePm2Home ? [] : [daemonPid(pm2Home) ?? 0]);
     clearState(paths);
-    return { home: paths.home, stopped, daemonStopped };
+    return { home: paths.home, stopped, daemonStopped, leftovers };
   });
 }

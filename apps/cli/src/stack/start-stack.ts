@@ -4,7 +4,8 @@ import { checkPortFree } from './api-port.js';
 import { appName, STACK_PARTS, type StackPart } from './apps.js';
 import { rotateLogs } from './logs.js';
 import { STACK_ENV, type StackPaths } from './paths.js';
-import { daemonRuns, withPm2, type Pm2Process, type Pm2Session } from './pm2.js';
+import { stopLeftovers } from './leftovers.js';
+import { daemonPid, daemonRuns, withPm2, type Pm2Process, type Pm2Session } from './pm2.js';
 import { findRedisServer } from './redis-binary.js';
 import { readState, writeState, type StackState } from './state.js';
 import { startRedis } from './start-redis.js';
@@ -27,9 +28,9 @@ export interface StackOptions {
  * The PM2 home to use: the asked one, else the one the stack was started under (while that
  * directory is there), else the private one; E_CONFLICT when the running stack uses another.
  */
-function pm2HomeFor(paths: StackPaths, state: StackState | undefined, options: StackOptions): string {
+async function pm2HomeFor(paths: StackPaths, state: StackState | undefined, options: StackOptions): Promise<string> {
   const asked = options.pm2Home ?? (process.env[PM2_HOME_ENV] || undefined);
-  if (state !== undefined && asked !== undefined && asked !== state.pm2Home && daemonRuns(state.pm2Home)) {
+  if (state !== undefined && asked !== undefined && asked !== state.pm2Home && (await daemonRuns(state.pm2Home))) {
     throw new KinglyError(ErrorCodes.CONFLICT, `the local stack in ${paths.home} runs under the PM2 home ${state.pm2Home}, not ${asked}`, {
       hint: "stop it with 'kingly down' first",
     });
@@ -76,7 +77,7 @@ export async function startMissing(paths: StackPaths, request: StartRequest): Pr
   for (const dir of [paths.home, paths.runDir, paths.logsDir, paths.redisDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   return withStackLock(paths, async () => {
     const state = readState(paths);
-    const pm2Home = pm2HomeFor(paths, state, request);
+    const pm2Home = await pm2HomeFor(paths, state, request);
     // Said before a PM2 daemon is started for nothing.
     const redisServer = findRedisServer();
     return withPm2(pm2Home, daemonEnv(paths, pm2Home), async (pm2) => {
@@ -102,6 +103,8 @@ async function startIn(pm2: Pm2Session, paths: StackPaths, request: StartRequest
   if (!isUp(running.get('redis')) || state?.pm2Home !== pm2.home) {
     // A worker or API left from a redis that is gone would talk to nothing: start them anew.
     for (const part of ['api', 'worker', 'redis'] as const) if (running.has(part)) await pm2.remove(name(part));
+    // None known to PM2: processes of a daemon killed with SIGKILL may still run (a second redis on the same files must not).
+    if (running.size === 0) await stopLeftovers(paths, [daemonPid(pm2.home) ?? 0]);
     running.clear();
     rotateLogs(paths);
     state = { pm2Home: pm2.home, redisUrl: await startRedis(pm2, paths, redisServer) };
