@@ -1,4 +1,5 @@
-import { badInput, type KinglyClient } from '@kingly/cmd';
+import type { KinglyClient } from '@kingly/cmd';
+import { badInput } from '@kingly/cmd/lite';
 import { resolveJob } from './resolve-job.js';
 
 /** The most jobs one `--after` may name (the spec's own limit). */

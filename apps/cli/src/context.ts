@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { KinglyClient, KinglyConfig } from '@kingly/cmd';
+import { configFromSources, findConfigFile, REDIS_CA_ENV } from '@kingly/cmd/lite';
 import type { GlobalOptions } from './options.js';
 
 export interface ConfigOverrides {
@@ -19,7 +20,6 @@ export async function loadConfig(command: Command, overrides: ConfigOverrides = 
     },
   };
   // zod (through @kingly/cmd) is loaded only when there is a config file to validate.
-  const { configFromSources, findConfigFile, REDIS_CA_ENV } = await import('@kingly/cmd/lite');
   const file = findConfigFile(process.cwd());
   const config = file === undefined ? configFromSources(options, undefined, {}) : configFromSources(options, file, (await import('@kingly/cmd')).loadConfigFile(file));
   // Every connection (ioredis, the status reader) takes the CA from the environment: the config

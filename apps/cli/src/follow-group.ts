@@ -1,5 +1,5 @@
 import type { JobRecord, KinglyClient, LogEntry } from '@kingly/cmd';
-import { exitCodeFor } from '@kingly/cmd';
+import { exitCodeFor } from '@kingly/cmd/lite';
 import { ExitCode } from './exit-codes.js';
 import { readJobLog } from './follow-job.js';
 import { interruptSignal } from './interrupt.js';

@@ -1,4 +1,6 @@
 import type { JobRecord, KinglyClient, LogEntry } from '@kingly/cmd';
+import { interruptSignal } from './interrupt.js';
+import { LogPrinter } from './output/log-printer.js';
 
 export interface PrintLogOptions {
   /** Keep printing until the job has finished and its log is read to the end. @default false */
@@ -77,7 +79,6 @@ export interface PrintJobLogOptions {
  * stderr) until its end or Ctrl-C. Returns false when the user stopped it.
  */
 export async function printJobLog(client: KinglyClient, id: string, options: PrintJobLogOptions): Promise<boolean> {
-  const [{ LogPrinter }, { interruptSignal }] = await Promise.all([import('./output/log-printer.js'), import('./interrupt.js')]);
   const printer = new LogPrinter({ json: options.json === true });
   const interrupt = interruptSignal();
   try {

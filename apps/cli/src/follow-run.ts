@@ -1,5 +1,5 @@
 import type { KinglyClient } from '@kingly/cmd';
-import { exitCodeFor } from '@kingly/cmd';
+import { exitCodeFor, queueHost, takesFrom } from '@kingly/cmd/lite';
 import { ExitCode } from './exit-codes.js';
 import { finalRecord, readJobLog } from './follow-job.js';
 import { interruptSignal } from './interrupt.js';
@@ -46,7 +46,7 @@ export async function followJob(client: KinglyClient, id: string, options: Follo
 
 /** A job on a queue nobody takes from would wait silently for ever: say so once. */
 export async function warnWhenNoWorker(client: KinglyClient, queue: string, note: (text: string) => Promise<void>): Promise<void> {
-  const [workers, { queueHost, takesFrom }] = await Promise.all([client.listWorkers(), import('@kingly/cmd')]);
+  const workers = await client.listWorkers();
   if (!workers.some((w) => w.alive && takesFrom(w, queue))) {
     const host = queueHost(queue);
     await note(

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { badInput } from '@kingly/cmd';
+import { badInput } from '@kingly/cmd/lite';
 
 /** Reads all of standard input as text. */
 async function readStdin(): Promise<string> {

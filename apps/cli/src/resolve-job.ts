@@ -1,4 +1,5 @@
 import type { JobRecord, KinglyClient } from '@kingly/cmd';
+import { ErrorCodes, KinglyError } from '@kingly/cmd/lite';
 import { liveJobs } from './select-jobs.js';
 
 /** Which job a name means. */
@@ -27,7 +28,6 @@ export async function resolveJob(client: KinglyClient, text: string, options: Re
   if (byId) return byId;
   const byName = await newestNamed(client, text, options.prefer ?? 'newest', queue);
   if (byName) return byName;
-  const { ErrorCodes, KinglyError } = await import('@kingly/cmd');
   const where = queue === undefined ? '' : ` on queue '${queue}'`;
   const shown = text.length > 220 ? `${text.slice(0, 200)}…` : text;
   throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job with id or name '${shown}'${where}`, { hint: "list jobs with 'kingly jobs'" });

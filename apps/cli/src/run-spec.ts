@@ -1,4 +1,5 @@
-import { badInput, newJobId, parseDuration, parseSize, type JobSpec, type RunLimits, type WorktreeSpec } from '@kingly/cmd';
+import type { JobSpec, RunLimits, WorktreeSpec } from '@kingly/cmd';
+import { badInput, newJobId, parseDuration, parseSize } from '@kingly/cmd/lite';
 
 /** What `kingly run` was told about the jobs it makes (its flags, before any default). */
 export interface RunSpecFlags {

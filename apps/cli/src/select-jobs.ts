@@ -1,4 +1,5 @@
 import type { JobRecord, KinglyClient } from '@kingly/cmd';
+import { ErrorCodes, KinglyError } from '@kingly/cmd/lite';
 
 /** The most jobs one selection takes (`--group`, `--all`). */
 const MAX_SELECTED = 10_000;
@@ -7,7 +8,6 @@ const MAX_SELECTED = 10_000;
 export async function groupJobIds(client: KinglyClient, group: string): Promise<string[]> {
   const jobs = await client.listJobs({ group, limit: MAX_SELECTED });
   if (jobs.length === 0) {
-    const { ErrorCodes, KinglyError } = await import('@kingly/cmd');
     throw new KinglyError(ErrorCodes.JOB_NOT_FOUND, `no job in group '${group}'`, { hint: "list jobs with 'kingly jobs'" });
   }
   return jobs.reverse().map((j) => j.id);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatDuration, type KinglyClient } from '@kingly/cmd';
+import type { KinglyClient } from '@kingly/cmd';
+import { formatDuration } from '@kingly/cmd/lite';
 import { interruptSignal } from './interrupt.js';
 import { statusText } from './output/format-status.js';
 import { write } from './output/write.js';

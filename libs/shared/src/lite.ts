@@ -5,6 +5,8 @@ export * from './errors.js';
 export * from './keys.js';
 export * from './defaults.js';
 export * from './units.js';
+export * from './ids.js';
+export { exitCodeFor } from './schemas/outcome.js';
 export * from './redis-url.js';
 export { LiteRedis, connectLiteRedis, type LiteConnectOptions } from './resp/lite-redis.js';
 export * from './free-port.js';

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { candidates, SHELLS } from '../completion/candidates.js';
+import { jobWords } from '../completion/job-words.js';
+import { completionScript } from '../completion/scripts.js';
 import { loadConfig } from '../context.js';
 import { addGlobalOptions } from '../options.js';
 import { printLines, write } from '../output/write.js';
@@ -21,11 +24,9 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (shell: string, _options: unknown, cmd: Command) => {
-    const { SHELLS } = await import('../completion/candidates.js');
     if (!(SHELLS as readonly string[]).includes(shell)) {
       cmd.error(`error: expected one of ${SHELLS.join(', ')}, got '${shell}'`, { code: 'commander.invalidArgument' });
     }
-    const { completionScript } = await import('../completion/scripts.js');
     await write(process.stdout, completionScript(shell as 'bash' | 'zsh' | 'fish'));
   });
 }
@@ -34,7 +35,6 @@ Examples:
 export function completeCommand(): Command {
   const command = new Command('__complete').argument('[words...]').allowUnknownOption().helpOption(false);
   return command.action(async (words: string[], _options: unknown, cmd: Command) => {
-    const [{ candidates }, { jobWords }] = await Promise.all([import('../completion/candidates.js'), import('../completion/job-words.js')]);
     const program = cmd.parent!;
     const found = await candidates(program, words.length > 0 ? words : [''], async () => {
       try {

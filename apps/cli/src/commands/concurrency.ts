@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { badInput, ErrorCodes, KinglyError } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { addGlobalOptions, integer, queueName } from '../options.js';
 import { printJson, printLines } from '../output/write.js';
@@ -27,7 +28,6 @@ export function concurrencyCommand(): Command {
     await withClient(
       cmd,
       async (client, config) => {
-        const { badInput, ErrorCodes, KinglyError } = await import('@kingly/cmd');
         const alive = (await client.listWorkers()).filter((w) => w.alive);
         const targets = options.worker !== undefined ? alive.filter((w) => w.id === options.worker) : alive.filter((w) => w.queue === config.queue);
         if (targets.length === 0) {

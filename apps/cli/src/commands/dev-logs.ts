@@ -1,7 +1,11 @@
 import { Command } from 'commander';
+import { badInput, ErrorCodes, KinglyError } from '@kingly/cmd/lite';
+import { followAcrossRestarts } from '../dev/follow-across.js';
+import { latestJob } from '../dev/jobs.js';
 import { withDevServers } from '../dev/with-servers.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { printJobLog } from '../follow-job.js';
 import { addGlobalOptions, integer } from '../options.js';
 
 interface DevLogsOptions {
@@ -31,11 +35,6 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (name: string | undefined, options: DevLogsOptions, cmd: Command) => {
     const interrupted = await withDevServers(cmd, name, async (client, servers) => {
-      const [{ badInput, ErrorCodes, KinglyError }, { latestJob }, { printJobLog }] = await Promise.all([
-        import('@kingly/cmd'),
-        import('../dev/jobs.js'),
-        import('../follow-job.js'),
-      ]);
       if (servers.length > 1) throw badInput(`several dev servers are defined (${servers.map((s) => s.name).join(', ')}): name one`);
       const server = servers[0]!;
       const job = await latestJob(client, server);
@@ -45,7 +44,6 @@ Examples:
         });
       }
       if (options.follow) {
-        const { followAcrossRestarts } = await import('../dev/follow-across.js');
         await followAcrossRestarts(client, server, job, options);
         return true;
       }

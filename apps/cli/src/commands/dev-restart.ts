@@ -1,8 +1,13 @@
 import { Command, Option } from 'commander';
+import { parseDuration } from '@kingly/cmd/lite';
+import { startServer, stopServer } from '../dev/jobs.js';
+import { followServers } from '../dev/follow.js';
 import { withDevServers } from '../dev/with-servers.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions } from '../options.js';
+import { startLine, stopLine } from '../output/format-dev.js';
+import { printJson, printLines } from '../output/write.js';
 import type { DevStartOptions } from './dev-start.js';
 
 export function devRestartCommand(): Command {
@@ -23,14 +28,8 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (name: string | undefined, options: DevStartOptions & { grace: string }, cmd: Command) => {
-    const { parseDuration } = await import('@kingly/cmd');
     const graceMs = parseDuration(options.grace, '--grace');
     const code = await withDevServers(cmd, name, async (client, servers, config) => {
-      const [{ startServer, stopServer }, { startLine, stopLine }, { printJson, printLines }] = await Promise.all([
-        import('../dev/jobs.js'),
-        import('../output/format-dev.js'),
-        import('../output/write.js'),
-      ]);
       const reports = [];
       for (const server of servers) {
         const stopped = await stopServer(client, server, graceMs);
@@ -42,7 +41,6 @@ Examples:
       if (options.json) await printJson(reports.map(({ server, stopped, record }) => ({ name: server.name, stopped, record })));
       const failed = reports.find((r) => r.record.state !== 'running' && r.record.state !== 'queued');
       if (!(options.follow || options.monitor)) return failed ? ExitCode.FAILURE : ExitCode.OK;
-      const { followServers } = await import('../dev/follow.js');
       return followServers(client, reports.map((r) => ({ name: r.server.name, record: r.record })), options.json === true);
     });
     if (code !== ExitCode.OK) throw new ExitRequest(code);

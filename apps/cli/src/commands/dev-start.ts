@@ -1,8 +1,12 @@
 import { Command, Option } from 'commander';
+import { startServer } from '../dev/jobs.js';
+import { followServers } from '../dev/follow.js';
 import { withDevServers } from '../dev/with-servers.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions } from '../options.js';
+import { startLine } from '../output/format-dev.js';
+import { printJson, printLines } from '../output/write.js';
 
 export interface DevStartOptions {
   readonly follow?: boolean;
@@ -31,18 +35,12 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (name: string | undefined, options: DevStartOptions, cmd: Command) => {
     const code = await withDevServers(cmd, name, async (client, servers, config) => {
-      const [{ startServer }, { startLine }, { printJson, printLines }] = await Promise.all([
-        import('../dev/jobs.js'),
-        import('../output/format-dev.js'),
-        import('../output/write.js'),
-      ]);
       const reports = [];
       for (const server of servers) reports.push({ server, ...(await startServer(client, server, config.queue)) });
       if (options.json) await printJson(reports.map(({ server, started, record }) => ({ name: server.name, started, record })));
       else await printLines(...reports.map((r) => startLine(r.server, r)));
       const failed = reports.find((r) => r.record.state !== 'running' && r.record.state !== 'queued');
       if (!(options.follow || options.monitor)) return failed ? ExitCode.FAILURE : ExitCode.OK;
-      const { followServers } = await import('../dev/follow.js');
       return followServers(client, reports.map((r) => ({ name: r.server.name, record: r.record })), options.json === true);
     });
     if (code !== ExitCode.OK) throw new ExitRequest(code);

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
+import { devStatus } from '../dev/status.js';
 import { withDevServers } from '../dev/with-servers.js';
 import { addGlobalOptions } from '../options.js';
+import { DEV_STATUS_HEAD, devStatusRow } from '../output/format-dev.js';
+import { formatTable } from '../output/table.js';
+import { printJson, write } from '../output/write.js';
 
 export function devStatusCommand(): Command {
   const command = new Command('status')
@@ -21,12 +25,6 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (name: string | undefined, options: { json?: boolean }, cmd: Command) => {
     await withDevServers(cmd, name, async (client, servers) => {
-      const [{ devStatus }, { DEV_STATUS_HEAD, devStatusRow }, { formatTable }, { printJson, write }] = await Promise.all([
-        import('../dev/status.js'),
-        import('../output/format-dev.js'),
-        import('../output/table.js'),
-        import('../output/write.js'),
-      ]);
       const statuses = await Promise.all(servers.map((server) => devStatus(client, server)));
       if (options.json) return printJson(statuses);
       let text = formatTable(DEV_STATUS_HEAD, statuses.map((s) => devStatusRow(s)));

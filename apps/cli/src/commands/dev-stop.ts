@@ -1,8 +1,12 @@
 import { Command } from 'commander';
+import { parseDuration } from '@kingly/cmd/lite';
+import { stopServer } from '../dev/jobs.js';
 import { withDevServers } from '../dev/with-servers.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions } from '../options.js';
+import { stopLine } from '../output/format-dev.js';
+import { printJson, printLines } from '../output/write.js';
 
 export function devStopCommand(): Command {
   const command = new Command('stop')
@@ -24,14 +28,8 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (name: string | undefined, options: { grace: string; json?: boolean }, cmd: Command) => {
-    const { parseDuration } = await import('@kingly/cmd');
     const graceMs = parseDuration(options.grace, '--grace');
     const allFree = await withDevServers(cmd, name, async (client, servers) => {
-      const [{ stopServer }, { stopLine }, { printJson, printLines }] = await Promise.all([
-        import('../dev/jobs.js'),
-        import('../output/format-dev.js'),
-        import('../output/write.js'),
-      ]);
       const reports = await Promise.all(servers.map(async (server) => ({ server, ...(await stopServer(client, server, graceMs)) })));
       if (options.json) await printJson(reports.map(({ server, record, portFree }) => ({ name: server.name, record: record ?? null, portFree })));
       else await printLines(...reports.map((r) => stopLine(r.server, r)));

@@ -1,8 +1,12 @@
 import { Command } from 'commander';
+import { badInput } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { interruptSignal } from '../interrupt.js';
 import { addGlobalOptions, integer } from '../options.js';
+import { eventLine } from '../output/format-event.js';
+import { write } from '../output/write.js';
 
 interface EventsOptions {
   readonly follow?: boolean;
@@ -35,17 +39,11 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (options: EventsOptions, cmd: Command) => {
-    const { badInput } = await import('@kingly/cmd');
     if (options.since !== undefined && !STREAM_ID.test(options.since)) {
       throw badInput(`--since must be a stream id such as 1732425600000-0 (or 0 for every event kept), got '${options.since}'`);
     }
     if (options.since !== undefined && options.tail !== undefined) throw badInput('give --since or --tail, not both');
     const interrupted = await withClient(cmd, async (client) => {
-      const [{ interruptSignal }, { eventLine }, { write }] = await Promise.all([
-        import('../interrupt.js'),
-        import('../output/format-event.js'),
-        import('../output/write.js'),
-      ]);
       const interrupt = interruptSignal();
       const start = options.since !== undefined ? { since: options.since } : { tail: options.tail ?? 20 };
       try {

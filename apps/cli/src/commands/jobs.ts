@@ -1,6 +1,9 @@
 import { Command } from 'commander';
+import { badInput, isValidJobId, JOB_STATES } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { addGlobalOptions, integer, queueName } from '../options.js';
+import { jobTable } from '../output/format-job.js';
+import { formatTable } from '../output/table.js';
 import { printJson, write } from '../output/write.js';
 
 interface JobsOptions {
@@ -36,7 +39,6 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (options: JobsOptions, cmd: Command) => {
-    const { badInput, isValidJobId, JOB_STATES } = await import('@kingly/cmd');
     const state = options.state;
     if (options.before !== undefined && !isValidJobId(options.before)) throw badInput(`--before must be a job id, got '${options.before.slice(0, 40)}'`);
     if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
@@ -56,7 +58,6 @@ Examples:
         const filters = [state && `in state ${state}`, options.group && `in group ${options.group}`, options.name && `named ${options.name}`].filter(Boolean);
         return write(process.stderr, `no jobs${filters.length > 0 ? ` ${filters.join(', ')}` : ''}\n`);
       }
-      const [{ formatTable }, { jobTable }] = await Promise.all([import('../output/table.js'), import('../output/format-job.js')]);
       const { head, rows } = jobTable(jobs);
       await write(process.stdout, formatTable(head, rows));
     });

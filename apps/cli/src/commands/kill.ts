@@ -1,9 +1,12 @@
 import { Command } from 'commander';
+import { badInput, parseDuration } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { ExitRequest, reportError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { killJobs, killTable, resolveKillTargets } from '../kill-jobs.js';
 import { addGlobalOptions, queueName } from '../options.js';
 import { printJson, write } from '../output/write.js';
+import { liveJobs } from '../select-jobs.js';
 
 interface KillOptions {
   readonly signal: string;
@@ -49,7 +52,8 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (ids: string[], options: KillOptions, cmd: Command) => {
-    const { badInput, parseDuration, validateSignal } = await import('@kingly/cmd');
+    // The signal check lives with cancel in the client, which is loaded only when it is used.
+    const { validateSignal } = await import('@kingly/cmd');
     const selecting = options.all === true || options.group !== undefined;
     if (ids.length > 0 && selecting) throw badInput('give job ids or names, or --all / --group, not both');
     if (ids.length === 0 && !selecting) throw badInput('give job ids or names, --all or --group');
@@ -66,7 +70,6 @@ Examples:
     const graceMs = parseDuration(options.grace, '--grace');
 
     const code = await withClient(cmd, async (client) => {
-      const [{ liveJobs }, { killJobs, killTable, resolveKillTargets }] = await Promise.all([import('../select-jobs.js'), import('../kill-jobs.js')]);
       const state = options.state as 'queued' | 'running' | undefined;
       const { ids: targets, unknown } = selecting
         ? { ids: (await liveJobs(client, { state, name: options.name, group: options.group })).map((r) => r.id), unknown: [] }

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { printJobLog } from '../follow-job.js';
 import { addGlobalOptions, integer, queueName } from '../options.js';
+import { resolveJob } from '../resolve-job.js';
 
 interface LogsOptions {
   readonly follow?: boolean;
@@ -35,9 +37,7 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (id: string, options: LogsOptions, cmd: Command) => {
     await withClient(cmd, async (client) => {
-      const { resolveJob } = await import('../resolve-job.js');
       const { id: jobId } = await resolveJob(client, id, { queue: options.queue }); // an unknown id or name is an error, not an empty log
-      const { printJobLog } = await import('../follow-job.js');
       if (!(await printJobLog(client, jobId, options))) throw new ExitRequest(ExitCode.INTERRUPTED);
     });
   });

@@ -2,8 +2,11 @@ import { Command } from 'commander';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { interruptSignal } from '../interrupt.js';
+import { notifyEnded } from '../notify/send.js';
 import { addGlobalOptions } from '../options.js';
 import { write } from '../output/write.js';
+import { resolveJob } from '../resolve-job.js';
 
 interface NotifyOptions {
   readonly follow?: boolean;
@@ -24,14 +27,11 @@ export function notifyCommand(): Command {
   return command.action(async (text: string | undefined, options: NotifyOptions, cmd: Command) => {
     if ((text === undefined) === (options.follow !== true)) cmd.error('error: give a job, or --follow', { code: 'commander.missingArgument' });
     await withClient(cmd, async (client) => {
-      const { notifyEnded } = await import('../notify/send.js');
       if (text !== undefined) {
-        const { resolveJob } = await import('../resolve-job.js');
         const job = await resolveJob(client, text);
         await notifyEnded(await client.waitForJob(job.id));
         return;
       }
-      const { interruptSignal } = await import('../interrupt.js');
       const interrupt = interruptSignal();
       try {
         await write(process.stderr, 'kingly: notifying of every job that ends, until Ctrl-C\n');

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { JobState } from '@kingly/cmd';
+import { badInput, parseDuration, TERMINAL_STATES } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { addGlobalOptions, integer } from '../options.js';
 import { printJson, write } from '../output/write.js';
@@ -43,7 +44,6 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (options: PruneCommandOptions, cmd: Command) => {
-    const { badInput, parseDuration, TERMINAL_STATES } = await import('@kingly/cmd');
     const terminal = [...TERMINAL_STATES] as string[];
     for (const state of options.state ?? []) {
       if (!terminal.includes(state)) {

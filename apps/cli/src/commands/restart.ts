@@ -2,8 +2,10 @@ import { Command } from 'commander';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { followJob } from '../follow-run.js';
 import { addGlobalOptions, queueName } from '../options.js';
 import { printLines } from '../output/write.js';
+import { resolveJob } from '../resolve-job.js';
 
 interface RestartOptions {
   readonly follow?: boolean;
@@ -33,14 +35,14 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (text: string, options: RestartOptions, cmd: Command) => {
     await withClient(cmd, async (client) => {
-      const [{ resolveJob }, { specToRestart }] = await Promise.all([import('../resolve-job.js'), import('../restart-spec.js')]);
+      // The spec is parsed again (zod), which only a restart needs.
+      const { specToRestart } = await import('../restart-spec.js');
       const old = await resolveJob(client, text, { queue: options.queue });
       const spec = await specToRestart(client, old);
       const { id } = await client.enqueue(spec, { queue: old.queue });
       if (options.json) await printLines(JSON.stringify({ id, restartOf: old.id }));
       else if (!options.follow) await printLines(id);
       if (!options.follow) return;
-      const { followJob } = await import('../follow-run.js');
       const code = await followJob(client, id, { json: options.json === true, queue: old.queue });
       if (code !== ExitCode.OK) throw new ExitRequest(code);
     });

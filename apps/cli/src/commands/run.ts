@@ -1,11 +1,17 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { DEFAULT_QUEUE } from '@kingly/cmd/lite';
-import { withClient } from '../context.js';
+import { badInput, DEFAULT_QUEUE, hostQueueName } from '@kingly/cmd/lite';
+import { resolveAfter } from '../after-flag.js';
+import { redisUrlFor, withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { followJob } from '../follow-run.js';
+import { notifyLater } from '../notify/later.js';
 import { addGlobalOptions, envPair, integer, queueName } from '../options.js';
 import { printLines, write } from '../output/write.js';
+import { readCommandFile } from '../read-commands.js';
+import { runGroup } from '../run-group.js';
+import { limitsFromFlags, runSpecs, wantsGroup } from '../run-spec.js';
 import { GIT_WORKTREE_FLAG, wantsWorktree, worktreeFlagsMistake, worktreeFromFlags, type WorktreeFlags } from '../run-worktree.js';
 
 interface RunOptions extends WorktreeFlags {
@@ -108,7 +114,6 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
     );
   addGlobalOptions(command);
   return command.action(async (words: string[], options: RunOptions, cmd: Command) => {
-    const [{ badInput }, { limitsFromFlags, runSpecs, wantsGroup }] = await Promise.all([import('@kingly/cmd'), import('../run-spec.js')]);
     if (options.fromFile !== undefined && words.length > 0) {
       throw badInput('give the commands as arguments or with --from-file, not both');
     }
@@ -117,7 +122,7 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
     }
     const limits = limitsFromFlags(options);
     const several = options.parallel === true || options.fromFile !== undefined;
-    const commands = options.fromFile !== undefined ? await (await import('../read-commands.js')).readCommandFile(options.fromFile) : several ? words : [words.join(' ')];
+    const commands = options.fromFile !== undefined ? await readCommandFile(options.fromFile) : several ? words : [words.join(' ')];
     const mistake = worktreeFlagsMistake(options, commands.length);
     if (mistake !== undefined) cmd.error(mistake, { code: 'kingly.worktreeFlags' });
     const cwd = resolve(options.cwd ?? process.cwd());
@@ -129,8 +134,8 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
       cmd,
       async (client, config) => {
         // The host's queue (`<queue>@<host>`): only a worker on that host takes from it.
-        const queue = options.host !== undefined ? (await import('@kingly/cmd')).hostQueueName(config.queue, options.host) : config.queue;
-        const after = options.after !== undefined ? await (await import('../after-flag.js')).resolveAfter(client, options.after) : undefined;
+        const queue = options.host !== undefined ? hostQueueName(config.queue, options.host) : config.queue;
+        const after = options.after !== undefined ? await resolveAfter(client, options.after) : undefined;
         const { specs, group } = runSpecs(commands, { ...options, ...(after ? { afterIds: after } : {}) }, {
           cwd,
           ...(worktree ? { worktree } : {}),
@@ -141,7 +146,6 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
         if (!several) {
           const { id } = await client.enqueue(specs[0]!, { queue });
           if (options.notify ?? config.notify) {
-            const [{ notifyLater }, { redisUrlFor }] = await Promise.all([import('../notify/later.js'), import('../context.js')]);
             notifyLater([id], await redisUrlFor(config), config.prefix);
           }
           if (json) await printLines(JSON.stringify({ id, ...(group !== undefined ? { group } : {}) }));
@@ -149,12 +153,10 @@ ends; commits made on a --branch stay on that branch. With --parallel, each comm
           // People at a terminal are told what comes next; scripts read the bare id on stdout.
           if (!follow && !json && process.stderr.isTTY) await write(process.stderr, `kingly: follow with 'kingly logs -f ${id}' (or 'kingly wait ${id}')\n`);
           if (!follow) return;
-          const { followJob } = await import('../follow-run.js');
           const code = await followJob(client, id, { json, queue });
           if (code !== ExitCode.OK) throw new ExitRequest(code);
           return;
         }
-        const { runGroup } = await import('../run-group.js');
         const code = await runGroup(client, specs, group!, { queue, follow, json });
         if (code !== ExitCode.OK) throw new ExitRequest(code);
       },

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { withClient } from '../context.js';
 import { addGlobalOptions, queueName } from '../options.js';
+import { jobDetails } from '../output/format-job.js';
+import { sampleChart } from '../output/sparkline.js';
 import { printJson, write } from '../output/write.js';
+import { resolveJob } from '../resolve-job.js';
 
 export function showCommand(): Command {
   const command = new Command('show')
@@ -26,11 +29,9 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (id: string, options: { json?: boolean; queue?: string }, cmd: Command) => {
     await withClient(cmd, async (client) => {
-      const { resolveJob } = await import('../resolve-job.js');
       const record = await resolveJob(client, id, { queue: options.queue });
       const samples = await client.getSamples(record.id);
       if (options.json) return printJson({ ...record, samples });
-      const [{ jobDetails }, { sampleChart }] = await Promise.all([import('../output/format-job.js'), import('../output/sparkline.js')]);
       const chart = sampleChart(samples, Math.max(10, Math.min(60, (process.stdout.columns || 80) - 30)));
       await write(process.stdout, jobDetails(record) + chart.map((line) => `${line}\n`).join(''));
     });

@@ -1,9 +1,13 @@
 import { Command } from 'commander';
+import { badInput, parseDuration, readStatus } from '@kingly/cmd/lite';
 import { loadConfig, redisUrlFor, withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { addGlobalOptions } from '../options.js';
+import { statusText } from '../output/format-status.js';
 import { printJson, write } from '../output/write.js';
+import { pausedQueues } from '../paused-queues.js';
+import { watchStatus } from '../watch-status.js';
 
 interface StatusOptions {
   readonly json?: boolean;
@@ -33,27 +37,22 @@ Examples:
   addGlobalOptions(command);
   return command.action(async (options: StatusOptions, cmd: Command) => {
     if (!options.watch) {
-      if (options.interval !== undefined) throw (await import('@kingly/cmd/lite')).badInput('--interval needs --watch');
+      if (options.interval !== undefined) throw badInput('--interval needs --watch');
       // The one-shot read loads neither BullMQ nor zod (@kingly/cmd/lite): status should answer at once.
       const config = await loadConfig(cmd);
       const redisUrl = await redisUrlFor(config);
-      const { readStatus } = await import('@kingly/cmd/lite');
       const report = await readStatus({ redisUrl, prefix: config.prefix, queue: config.queue });
-      const { pausedQueues } = await import('../paused-queues.js');
       const paused = await pausedQueues(redisUrl, config.prefix, [config.queue, ...report.workers.map((w) => w.queue)]);
       // The local stack's daemons as PM2 sees them (PM2 is loaded only when the stack is in use).
       const stack = config.redisUrl === undefined ? await (await import('../stack/stack-status.js')).localStackStatus(config.home) : undefined;
       if (options.json) return printJson({ ...report, paused, ...(stack ? { localStack: stack } : {}) });
-      const { statusText } = await import('../output/format-status.js');
       const pausedLines = paused.map((q) => `queue '${q}' is PAUSED: its queued jobs wait (kingly resume${q === config.queue ? '' : ` --queue ${q}`})\n`).join('');
       const stackLine = stack ? (await import('../stack/stack-status.js')).localStackText(stack) : '';
       await write(process.stdout, stackLine + pausedLines + statusText(report));
       return;
     }
-    const { parseDuration, badInput } = await import('@kingly/cmd');
     const intervalMs = options.interval === undefined ? 2000 : parseDuration(options.interval, '--interval');
     if (intervalMs < 100) throw badInput(`--interval must be at least 100ms, got '${options.interval}'`);
-    const { watchStatus } = await import('../watch-status.js');
     await withClient(cmd, (client) => watchStatus(client, { intervalMs, json: options.json === true }));
     throw new ExitRequest(ExitCode.INTERRUPTED);
   });

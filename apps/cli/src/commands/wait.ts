@@ -1,9 +1,12 @@
 import { Command } from 'commander';
+import { badInput, exitCodeFor, parseDuration } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { ExitRequest } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { interruptSignal } from '../interrupt.js';
 import { addGlobalOptions, queueName } from '../options.js';
 import { printJson, write } from '../output/write.js';
+import { resolveJob } from '../resolve-job.js';
 import { groupJobIds } from '../select-jobs.js';
 
 interface WaitCommandOptions {
@@ -38,14 +41,12 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (ids: string[], options: WaitCommandOptions, cmd: Command) => {
-    const { badInput, exitCodeFor, parseDuration } = await import('@kingly/cmd');
     if (ids.length === 0 && options.group === undefined) cmd.error("error: missing required argument 'id|name'", { code: 'commander.missingArgument' });
     if (ids.length > 0 && options.group !== undefined) throw badInput('give job ids or --group, not both');
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, '--timeout');
     const code = await withClient(cmd, async (client) => {
       let unique: string[];
       if (options.group === undefined) {
-        const { resolveJob } = await import('../resolve-job.js');
         // Unknown ids and names fail before any waiting.
         const resolved: string[] = [];
         for (const text of new Set(ids)) resolved.push((await resolveJob(client, text, { queue: options.queue })).id);
@@ -53,7 +54,6 @@ Examples:
       } else {
         unique = await groupJobIds(client, options.group);
       }
-      const { interruptSignal } = await import('../interrupt.js');
       const interrupt = interruptSignal();
       try {
         const records = await client

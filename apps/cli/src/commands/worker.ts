@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { DEFAULT_QUEUE } from '@kingly/cmd/lite';
+import { badInput, DEFAULT_QUEUE, parseDuration, parseSize } from '@kingly/cmd/lite';
 import { loadConfig, redisUrlFor } from '../context.js';
 import { addGlobalOptions, integer, queueName } from '../options.js';
 
@@ -36,7 +36,6 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (options: WorkerCommandOptions, cmd: Command) => {
-    const { badInput, parseDuration, parseSize } = await import('@kingly/cmd');
     const shutdownGraceMs = options.grace === undefined ? undefined : parseDuration(options.grace, '--grace');
     const maxLogBytes = options.maxLogBytes === undefined ? undefined : parseSize(options.maxLogBytes, '--max-log-bytes');
     const { runWorkerMain, MAX_LINE_BYTES } = await import('@kingly/worker');

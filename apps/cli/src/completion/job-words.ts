@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { KinglyConfig } from '@kingly/cmd/lite';
+import { connectLiteRedis, createKeys, type KinglyConfig } from '@kingly/cmd/lite';
 
 /** How many of the newest jobs completion offers. */
 const NEWEST = 50;
@@ -22,7 +22,6 @@ return out
 export async function jobWords(config: KinglyConfig): Promise<string[]> {
   const redisUrl = config.redisUrl ?? (await localStackUrl(config.home));
   if (redisUrl === undefined) return [];
-  const { connectLiteRedis, createKeys } = await import('@kingly/cmd/lite');
   const keys = createKeys(config.prefix);
   const redis = await connectLiteRedis(redisUrl, { connectTimeoutMs: 1000, slotOf: keys.prefix });
   try {

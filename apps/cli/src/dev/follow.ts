@@ -1,4 +1,5 @@
-import { exitCodeFor, type JobRecord, type KinglyClient } from '@kingly/cmd';
+import type { JobRecord, KinglyClient } from '@kingly/cmd';
+import { exitCodeFor } from '@kingly/cmd/lite';
 import { ExitCode } from '../exit-codes.js';
 import { followGroup } from '../follow-group.js';
 import { printJobLog } from '../follow-job.js';

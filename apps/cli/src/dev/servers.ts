@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { badInput, parseDuration, type JobSpec, type KinglyConfig } from '@kingly/cmd';
+import type { JobSpec } from '@kingly/cmd';
+import { badInput, parseDuration, type KinglyConfig } from '@kingly/cmd/lite';
 
 /** A dev server as `kingly dev` runs it: one job named `dev:<name>`, tagged `dev`. */
 export interface DevServer {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { KinglyClient, KinglyConfig } from '@kingly/cmd';
 import { loadConfig, withClient } from '../context.js';
-import type { DevServer } from './servers.js';
+import { devServers, selectServers, type DevServer } from './servers.js';
 
 /**
  * Runs `fn` with the dev servers a `kingly dev` command acts on (the one named, or all) and a
@@ -13,7 +13,6 @@ export async function withDevServers<T>(
   fn: (client: KinglyClient, servers: DevServer[], config: KinglyConfig) => Promise<T>,
 ): Promise<T> {
   const config = await loadConfig(cmd);
-  const { devServers, selectServers } = await import('./servers.js');
   const servers = selectServers(devServers(config), name);
   return withClient(cmd, (client, resolved) => fn(client, servers, resolved));
 }

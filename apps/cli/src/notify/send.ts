@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { formatDuration, type JobRecord } from '@kingly/cmd';
+import type { JobRecord } from '@kingly/cmd';
+import { formatDuration } from '@kingly/cmd/lite';
 
 /** The program on PATH, if it is there and executable. */
 function onPath(program: string): string | undefined {

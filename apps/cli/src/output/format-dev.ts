@@ -1,4 +1,5 @@
-import { formatDuration, type JobRecord } from '@kingly/cmd';
+import type { JobRecord } from '@kingly/cmd';
+import { formatDuration } from '@kingly/cmd/lite';
 import { cpuText, exitText, rssText } from './format-job.js';
 import type { DevServer } from '../dev/servers.js';
 import type { StartReport, StopReport } from '../dev/jobs.js';

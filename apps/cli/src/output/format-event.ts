@@ -1,4 +1,5 @@
-import { formatBytes, formatDuration, type LifecycleEvent } from '@kingly/cmd';
+import type { LifecycleEvent } from '@kingly/cmd';
+import { formatBytes, formatDuration } from '@kingly/cmd/lite';
 import { clip } from './format-job.js';
 
 const dash = '-';

@@ -1,4 +1,5 @@
-import { formatDuration, type JobRecord, type LogEntry } from '@kingly/cmd';
+import type { JobRecord, LogEntry } from '@kingly/cmd';
+import { formatDuration } from '@kingly/cmd/lite';
 import stringWidth from 'string-width';
 import { bold, fitWidth, paintState } from './colour.js';
 import { clip, cpuText, elapsedSince, rssText } from './format-job.js';

@@ -1,6 +1,9 @@
 import { Command } from 'commander';
+import { badInput, parseDuration } from '@kingly/cmd/lite';
 import { withClient } from '../context.js';
 import { addGlobalOptions } from '../options.js';
+import { printJson } from '../output/write.js';
+import { TopModel } from './model.js';
 
 interface TopOptions {
   readonly interval?: string;
@@ -34,19 +37,17 @@ Examples:
     );
   addGlobalOptions(command);
   return command.action(async (options: TopOptions, cmd: Command) => {
-    const { parseDuration, badInput } = await import('@kingly/cmd/lite');
     const intervalMs = options.interval === undefined ? 1000 : parseDuration(options.interval, '--interval');
     if (intervalMs < 100) throw badInput(`--interval must be at least 100ms, got '${options.interval}'`);
     await withClient(cmd, async (client) => {
-      const { TopModel } = await import('./model.js');
       const model = new TopModel(client);
       if (options.json) {
-        const { printJson } = await import('../output/write.js');
         return printJson(await model.refresh());
       }
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
         throw badInput("kingly top needs a terminal (stdin and stdout); use 'kingly status --watch' or 'kingly top --json' in scripts");
       }
+      // ink and React: loaded for the screen only.
       const { runTop } = await import('./app.js');
       process.stdout.write(ALT_SCREEN_ON);
       try {

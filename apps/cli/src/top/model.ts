@@ -1,4 +1,5 @@
-import { isTerminalState, type JobRecord, type KinglyClient, type StatusReport, type WorkerInfo } from '@kingly/cmd';
+import type { JobRecord, KinglyClient, StatusReport, WorkerInfo } from '@kingly/cmd';
+import { isTerminalState } from '@kingly/cmd/lite';
 
 /** Points of CPU and RSS kept per running job for its sparklines. */
 export const HISTORY_POINTS = 40;
