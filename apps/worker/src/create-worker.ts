@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Processor, type WorkerOp
 import { connectRedis, createKeys, hostQueueName, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
 import { GroupAdmission } from './group-admission.js';
-import { acquireAgentSlot, agentCap, releaseAgentSlot } from './agent/agent-slots.js';
+import { AgentAdmission, agentCap } from './agent/agent-slots.js';
 import { useAccounting } from './accounting/index.js';
 import { Heartbeat } from './heartbeat.js';
 import { FailureLog } from './failure-log.js';
@@ -27,8 +27,6 @@ export interface KinglyWorker {
   close(): Promise<void>;
 }
 
-/** How soon a job held back by the agent cap is looked at again. */
-const GROUP_RETRY_MS = 300;
 /** How soon a job taken while this worker cannot heartbeat is looked at again (by any worker). */
 const UNHEALTHY_RETRY_MS = 1000;
 
@@ -51,7 +49,9 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   const held = new Set<string>();
   const ctx: RunContext = { options, keys, redis, logsRedis, running, held, cookies, client };
   const failures = new FailureLog(options.log);
-  const admission = new GroupAdmission({ redis, keys, queue: (name) => client.queue(name), failed: (what, error) => failures.failed(what, error) });
+  const admissionOptions = { redis, keys, queue: (name: string) => client.queue(name), failed: (what: string, error: unknown) => failures.failed(what, error) };
+  const admission = new GroupAdmission(admissionOptions);
+  const agents = new AgentAdmission(admissionOptions);
   // Before taking jobs: end and kill what dead workers (of this host) left behind.
   const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log, admission });
   await reaper.reapOnce();
@@ -143,9 +143,9 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     if (capped && !(await admission.enter(job, token, group, groupConcurrency))) throw new DelayedError();
     // Agent jobs: at most agent.maxConcurrent run at once over all workers (agents.maxConcurrent).
     const agentLimit = agentCap(job.data);
-    if (agentLimit !== undefined && !(await acquireAgentSlot(redis, keys, job.id!, agentLimit))) {
+    // Over the cap, it waits in the agents' line (parked as above) and gives its group slot back.
+    if (agentLimit !== undefined && !(await agents.enter(job, token, agentLimit))) {
       if (capped) await admission.leave(group, job.id!, groupConcurrency);
-      await job.moveToDelayed(Date.now() + GROUP_RETRY_MS, token);
       throw new DelayedError();
     }
     let result;
@@ -153,7 +153,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       result = await runJob(ctx, job);
     } finally {
       if (capped) await admission.leave(group, job.id!, groupConcurrency);
-      if (agentLimit !== undefined) await releaseAgentSlot(redis, keys, job.id!);
+      if (agentLimit !== undefined) await agents.leave(job.id!, agentLimit);
     }
     // Plain BullMQ listeners read the outcome from these two (parseOutcome, docs/protocol.md).
     const report = outcomeReport(result.record, result.retry);

@@ -17,6 +17,8 @@ describe('Redis key names', () => {
     expect(k.runningPattern).toBe('kp:running:*');
     expect(k.lostRetries).toBe('kp:lost-retries');
     expect(k.groupSlots('G')).toBe('kp:group-slots:G');
+    expect(k.agentSlots).toBe('kp:agent-slots');
+    expect(k.agentWaiting).toBe('kp:agent-waiting');
     expect(k.groupWaiting('G')).toBe('kp:group-waiting:G');
     expect(k.ports('H')).toBe('kp:ports:H');
     expect(k.stats).toBe('kp:stats');

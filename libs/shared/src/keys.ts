@@ -38,6 +38,8 @@ export interface KinglyKeys {
   readonly stats: string;
   /** Set of the agent jobs holding one of the `agent.maxConcurrent` run slots (over all workers). */
   readonly agentSlots: string;
+  /** List of the agent jobs waiting for one of those slots, oldest first, entries `<queue> <id>` (the worker's admission.ts). */
+  readonly agentWaiting: string;
   /** Hash stream-set name → JSON: the stream sets of `kingly parallel` (base, repo, streams). */
   readonly parallelSets: string;
   /** Pub/sub channel a worker listens on for control messages (kill). */
@@ -101,6 +103,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): KinglyKeys {
     ports: (host) => `${prefix}:ports:${host}`,
     stats: `${prefix}:stats`,
     agentSlots: `${prefix}:agent-slots`,
+    agentWaiting: `${prefix}:agent-waiting`,
     parallelSets: `${prefix}:parallel-sets`,
     control: (workerId) => `${prefix}:control:${workerId}`,
     protocol: `${prefix}:protocol`,
