@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort, tempDir, uniqueName, waitFor } from '@kingly/testing';
-import { cleanEnv, expectNoStackProcess, kingly, KINGLY_BIN, lines, stopStacks } from './helpers.js';
+import { cleanEnv, expectNoStackProcess, kingly, KINGLY_BIN, lines, PM2_BIN, stopStacks } from './helpers.js';
 
 const homes: Array<{ path: string; remove: () => void }> = [];
 
@@ -85,6 +85,10 @@ describe('kingly up: the HTTP API as part of the local stack', () => {
     const commandLine = (await execa('ps', ['-o', 'args=', '-p', String(api.pid)])).stdout;
     expect(commandLine).toContain(' api --host 127.0.0.1');
     expect(commandLine).not.toContain(token);
+    // Nor in the app PM2 keeps (`pm2 save` writes it to a file): the API reads the token file itself.
+    const apps = (await execa(process.execPath, [PM2_BIN, 'jlist'], { env: cleanEnv({ PM2_HOME: join(home, 'pm2') }), extendEnv: false })).stdout;
+    expect(apps).toContain('"name":"kingly-api"');
+    expect(apps).not.toContain(token);
 
     expect((await call(`${api.url}/healthz`)).status).toBe(200);
     const anonymous = await call(`${api.url}/api/status`);

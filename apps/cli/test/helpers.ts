@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -109,6 +111,9 @@ export function workerForFile(label: string, workerArgs: readonly string[] = [])
   }, 60_000);
   return { env, worker: () => worker! };
 }
+
+/** PM2's own command line (the same package the CLI loads), for tests that look at a PM2 home as a user would. */
+export const PM2_BIN = join(dirname(createRequire(import.meta.url).resolve('pm2/package.json')), 'bin', 'pm2');
 
 /** What the local stack marks its processes (and its own PM2 daemon) with (apps/cli/src/stack/paths.ts). */
 export const STACK_ENV = 'KINGLY_STACK_HOME';

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, isAlive, pidsWithCommandLine, pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
-import { cleanEnv, expectNoStackProcess, kingly, lines, stopStacks } from './helpers.js';
+import { cleanEnv, expectNoStackProcess, kingly, lines, PM2_BIN, stopStacks } from './helpers.js';
 
 const homes: Array<{ path: string; remove: () => void }> = [];
 
@@ -230,9 +229,8 @@ describe('the local stack under PM2', () => {
 });
 
 describe('--pm2-home: the stack joins a PM2 of the user', () => {
-  const pm2Bin = join(dirname(createRequire(import.meta.url).resolve('pm2/package.json')), 'bin', 'pm2');
   const pm2Dir = tempDir('kingly-cli-pm2home');
-  const pm2 = (args: readonly string[]) => execa(process.execPath, [pm2Bin, ...args], { env: cleanEnv({ PM2_HOME: pm2Dir.path }), extendEnv: false, timeout: 60_000 });
+  const pm2 = (args: readonly string[]) => execa(process.execPath, [PM2_BIN, ...args], { env: cleanEnv({ PM2_HOME: pm2Dir.path }), extendEnv: false, timeout: 60_000 });
   const jlist = async (): Promise<Array<{ name: string; pid: number; pm2_env: { status: string } }>> =>
     JSON.parse((await pm2(['jlist'])).stdout) as Array<{ name: string; pid: number; pm2_env: { status: string } }>;
 

@@ -1,6 +1,6 @@
 import type { KinglyConfig } from '@kingly/cmd/lite';
 import { portTaken } from './api-port.js';
-import { API_TOKEN_ENV, tokenFingerprint, type ApiToken } from './api-token.js';
+import { tokenFingerprint, type ApiToken } from './api-token.js';
 import { appSpec } from './apps.js';
 import { ExitedAtStart, waitForApp } from './app-ready.js';
 import type { StackPaths } from './paths.js';
@@ -34,8 +34,10 @@ async function healthStatus(url: string): Promise<number | undefined> {
 }
 
 /**
- * Starts `kingly api` as a PM2 app on the stack's redis (loopback only; the token goes through its
- * environment, never its command line, which any user can read) and resolves once /healthz answers.
+ * Starts `kingly api` as a PM2 app on the stack's redis (loopback only) and resolves once /healthz
+ * answers. The token is never passed on: the API reads the token file in KINGLY_HOME (or takes
+ * KINGLY_API_TOKEN from the environment it inherits), so it is neither on its command line, which
+ * any user can read, nor in the app definition PM2 keeps (`pm2 save` writes it to a file).
  */
 export async function startApi(
   pm2: Pm2Session,
@@ -57,7 +59,6 @@ export async function startApi(
       '--home', paths.home,
     ],
     cwd: paths.home,
-    env: { [API_TOKEN_ENV]: token.token },
   });
   const state: ApiState = {
     url: `http://${STACK_API_HOST}:${port}`,
