@@ -1,30 +1,26 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '@kingly/testing';
 import { createHarness, type Harness } from './harness.js';
+import { countParked } from './parked-jobs.js';
 
 // agents.maxConcurrent goes through the same admission line as group concurrency: a job over the
 // cap is parked once and promoted when a slot is given back, never polled.
 describe('agent cap (admission line, no polling)', () => {
   let h: Harness;
   let dir: string;
-  let events: QueueEvents;
-  /** Times each job went to BullMQ's delayed set: a parked job goes once, a polled one again and again. */
-  const delayed = new Map<string, number>();
+  let parked: Awaited<ReturnType<typeof countParked>>;
   beforeAll(async () => {
     h = createHarness('agent-cap');
     dir = mkdtempSync(join(tmpdir(), 'kingly-agent-cap-'));
-    events = new QueueEvents('commands', { connection: { url: h.redisUrl }, prefix: h.prefix });
-    events.on('delayed', ({ jobId }) => delayed.set(jobId, (delayed.get(jobId) ?? 0) + 1));
-    await events.waitUntilReady();
+    parked = await countParked(h);
     await h.startWorker({ concurrency: 4 });
     await h.startWorker({ concurrency: 4 });
   });
   afterAll(async () => {
-    await events.close();
+    await parked.close();
     await h.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -56,8 +52,8 @@ describe('agent cap (admission line, no polling)', () => {
     expect(records.map((r) => r.state)).toEqual(ids.map(() => 'succeeded'));
     expect(Math.max(...lines().map(([, together]) => together!))).toBeLessThanOrEqual(2);
     // Polling every 300 ms would have parked the last jobs about 4 times each.
-    for (const id of ids) expect(delayed.get(id) ?? 0, `times job ${id} was parked`).toBeLessThanOrEqual(1);
-    expect(ids.filter((id) => delayed.has(id)).length).toBeGreaterThanOrEqual(1);
+    for (const id of ids) expect(parked.times.get(id) ?? 0, `times job ${id} was parked`).toBeLessThanOrEqual(1);
+    expect(ids.filter((id) => parked.times.has(id)).length).toBeGreaterThanOrEqual(1);
     await lineEmpty();
   });
 

@@ -1,23 +1,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '@kingly/testing';
 import { createHarness, type Harness } from './harness.js';
+import { countParked } from './parked-jobs.js';
 
 describe('group concurrency (admission in Redis, FIFO)', () => {
   let h: Harness;
   let dir: string;
-  let events: QueueEvents;
-  /** Times each job went to BullMQ's delayed set: a parked job goes once, a polled one again and again. */
-  const delayed = new Map<string, number>();
+  let parked: Awaited<ReturnType<typeof countParked>>;
   beforeAll(async () => {
     h = createHarness('admission');
     dir = mkdtempSync(join(tmpdir(), 'kingly-admission-'));
-    events = new QueueEvents('commands', { connection: { url: h.redisUrl }, prefix: h.prefix });
-    events.on('delayed', ({ jobId }) => delayed.set(jobId, (delayed.get(jobId) ?? 0) + 1));
-    await events.waitUntilReady();
+    parked = await countParked(h);
     // Two workers, so jobs of one group are taken, parked and admitted across workers.
     await h.startWorker({ concurrency: 4 });
     await h.startWorker({ concurrency: 4 });
@@ -31,7 +27,7 @@ describe('group concurrency (admission in Redis, FIFO)', () => {
     });
   };
   afterAll(async () => {
-    await events.close();
+    await parked.close();
     await h.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -59,7 +55,7 @@ describe('group concurrency (admission in Redis, FIFO)', () => {
     const lines = readLines();
     expect(lines.map(([n]) => n)).toEqual(ids.map((_, n) => n));
     expect(Math.max(...lines.map(([, together]) => together!))).toBe(1);
-    for (const id of ids) expect(delayed.get(id) ?? 0, `times job ${id} was parked`).toBeLessThanOrEqual(1);
+    for (const id of ids) expect(parked.times.get(id) ?? 0, `times job ${id} was parked`).toBeLessThanOrEqual(1);
     await slotsReturned(group);
   });
 
