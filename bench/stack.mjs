@@ -45,8 +45,10 @@ export async function run({ quick, log }) {
         if (withApi) samples.daemonRssKiB.push(await rssKiB(Number(readFileSync(join(home, 'pm2', 'pm2.pid'), 'utf8'))));
         samples.down.push((await kingly(['down'], home)).ms);
       } finally {
-        await runTimed(process.execPath, [KINGLY, 'down'], { env: { KINGLY_HOME: home, KINGLY_REDIS_URL: '' } });
-        rmSync(home, { recursive: true, force: true });
+        // Kept when its stack cannot be stopped, so it can be stopped by hand (KINGLY_HOME=<it> kingly down).
+        const down = await runTimed(process.execPath, [KINGLY, 'down'], { env: { KINGLY_HOME: home, KINGLY_REDIS_URL: '' } });
+        if (down.code === 0) rmSync(home, { recursive: true, force: true });
+        else log(`kingly down failed in ${home}: ${down.stderr.trim()}`);
       }
     }
   }
