@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, isAlive, pidsWithCommandLine, pidsWithEnv, tempDir, uniqueName, waitFor } from '@kingly/testing';
-import { cleanEnv, expectNoStackProcess, kingly, lines, PM2_BIN, stopStacks } from './helpers.js';
+import { cleanEnv, expectNoStackProcess, kingly, lines, PM2_BIN, STACK_ENV, stopStacks } from './helpers.js';
 
 const homes: Array<{ path: string; remove: () => void }> = [];
 
@@ -103,7 +103,7 @@ describe('the local stack under PM2', () => {
     expect([...lines(a.stderr), ...lines(b.stderr)]).toEqual([`kingly: started the local stack (redis + worker) in ${home}`]);
     const running = await daemons(env);
     expect(running.map((d) => [d.name, d.up])).toEqual([['redis', true], ['worker', true]]);
-    expect(pidsWithEnv('KINGLY_STACK_HOME', home).length).toBe(3); // the PM2 daemon, redis, the worker
+    expect(pidsWithEnv(STACK_ENV, home).length).toBe(3); // the PM2 daemon, redis, the worker
 
     const second = await kingly(['jobs', '--json'], env);
     expect(second.stderr).toBe('');
@@ -160,7 +160,7 @@ describe('the local stack under PM2', () => {
     await waitFor(() => first.every((pid) => !isAlive(pid)), { timeoutMs: 30_000, message: `the old stack's processes (${first.join(', ')}) to be gone` });
     const second = await daemons(env);
     expect(second.map((d) => [d.name, d.up, d.restarts])).toEqual([['redis', true, 0], ['worker', true, 0]]);
-    expect(pidsWithEnv('KINGLY_STACK_HOME', home).sort()).toEqual([daemonPid(up.pm2Home), ...second.map((d) => d.pid)].sort());
+    expect(pidsWithEnv(STACK_ENV, home).sort()).toEqual([daemonPid(up.pm2Home), ...second.map((d) => d.pid)].sort());
 
     process.kill(daemonPid(up.pm2Home), 'SIGKILL');
     const down = await kingly(['down', '--json'], env, { timeoutMs: 120_000 });
