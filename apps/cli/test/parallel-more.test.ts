@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinglyClient } from '@kingly/cmd';
-import { git, installFixtureAgent, makeRepo, tempDir, type TestRepo } from '@kingly/testing';
-import { KINGLY_BIN, kingly, workerForFile } from './helpers.js';
+import { git, installFixtureAgent, isAlive, makeRepo, tempDir, waitFor, type TestRepo } from '@kingly/testing';
+import { KINGLY_BIN, kingly, startWorkerProcess, workerForFile } from './helpers.js';
 
 // `kingly parallel` beyond parallel.test.ts: YAML task lists, init -f, status --watch frames as the
 // agent goes on, an agent of format `text`, and what a set of a URL repository cannot do.
@@ -125,6 +125,35 @@ describe('kingly parallel, more', () => {
     expect(send.stderr).toMatch(/has no agent session to continue/);
     await clean('txt');
   }, 150_000);
+
+  it('agents.maxConcurrent 1 and a worker SIGKILLed under the running agent: the parked one starts once the lost one is reaped, not at the 60 s recheck', async () => {
+    const here = join(tmp.path, 'cap-lost');
+    mkdirSync(here);
+    writeFileSync(join(here, 'kingly.config.json'), JSON.stringify({ agents: { maxConcurrent: 1 } }));
+    writeFileSync(join(here, 'tasks.json'), JSON.stringify([{ name: 'long', prompt: 'long [turns:400][slow:100]' }, { name: 'short', prompt: 'short [turns:1]' }]));
+    const qenv = { ...env, KINGLY_QUEUE: 'agents-cap-lost' };
+    // One slot: the lone worker takes the first stream; the second is taken by the other worker and parked (cap 1).
+    const lone = await startWorkerProcess(qenv, ['--concurrency', '1']);
+    const init = await kingly(['parallel', 'init', 'caplost', '--tasks', 'tasks.json', '--repo', repo.path, '--json'], qenv, { cwd: here });
+    expect(init.exitCode, init.stderr).toBe(0);
+    const jobs = (JSON.parse(init.stdout) as { jobs: Record<string, string> }).jobs;
+    await waitFor(async () => ((await client.getJob(jobs.long!)).agent?.turns ?? 0) >= 1, { timeoutMs: 30_000, message: 'the long agent reported its first turn' });
+    const other = await startWorkerProcess(qenv, ['--concurrency', '2']);
+    const queue = await client.queue('agents-cap-lost');
+    await waitFor(async () => (await (await queue.getJob(jobs.short!))?.getState()) === 'delayed', { timeoutMs: 30_000, message: 'the short stream parked by the agent cap' });
+    const agents = agent.pids().filter(isAlive);
+    lone.process.kill('SIGKILL');
+    await lone.stop();
+    const killedAt = Date.now();
+    const short = await client.waitForJob(jobs.short!, { timeoutMs: 90_000 });
+    expect(short.state).toBe('succeeded');
+    expect((await client.getJob(jobs.long!)).state).toBe('worker-lost');
+    // Reaped within the heartbeat TTL and a reap pass (about 10 s), then admitted at once.
+    expect(Date.parse(short.startedAt!) - killedAt).toBeLessThan(30_000);
+    await waitFor(() => agents.every((pid) => !isAlive(pid)), { timeoutMs: 20_000, message: "the lost worker's agent was killed" });
+    await other.stop();
+    expect((await kingly(['parallel', 'clean', 'caplost', '--force'], qenv, { cwd: repo.path })).exitCode).toBe(0);
+  }, 180_000);
 
   it('a set of a URL repository: sync and merge are refused naming what is not supported, before any git work', async () => {
     const url = `file://${repo.path}`;

@@ -53,7 +53,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   const admission = new GroupAdmission(admissionOptions);
   const agents = new AgentAdmission(admissionOptions);
   // Before taking jobs: end and kill what dead workers (of this host) left behind.
-  const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log, admission });
+  const reaper = new Reaper({ redis, keys, host: options.host, intervalMs: options.reapIntervalMs, log: options.log, admission, agents });
   await reaper.reapOnce();
   reaper.start();
   // Worktrees of ended jobs and of crashed workers: removed now and every minute.

@@ -6,6 +6,7 @@ import { readProc } from './proc-table.js';
 import { parseReapEntry, type ReapEntry } from './reap-entry.js';
 import { FailureLog } from './failure-log.js';
 import type { GroupAdmission } from './group-admission.js';
+import { agentCap, type AgentAdmission } from './agent/agent-slots.js';
 
 export interface ReaperOptions {
   readonly redis: Redis;
@@ -17,6 +18,8 @@ export interface ReaperOptions {
   readonly log?: (line: string) => void;
   /** Admits the next job of a capped group when a lost job's slot is freed. @default undefined (the parked job's recheck does) */
   readonly admission?: GroupAdmission;
+  /** Admits the next agent job when a lost agent job's slot (agents.maxConcurrent) is freed. @default undefined (the parked job's recheck does) */
+  readonly agents?: AgentAdmission;
 }
 
 /** What the reaper reads of a live worker's heartbeat. */
@@ -44,7 +47,7 @@ function parseBeat(text: string): LiveBeat {
  * the job's processes (never a reused pid: the leader's start time must match) and forgets the entry.
  */
 export class Reaper {
-  readonly #o: Required<Omit<ReaperOptions, 'log' | 'admission'>> & Pick<ReaperOptions, 'log' | 'admission'>;
+  readonly #o: Required<Omit<ReaperOptions, 'log' | 'admission' | 'agents'>> & Pick<ReaperOptions, 'log' | 'admission' | 'agents'>;
   readonly #queues = new Map<string, Queue<JobData>>();
   readonly #failures: FailureLog;
   #timer: NodeJS.Timeout | undefined;
@@ -165,13 +168,16 @@ export class Reaper {
     await redis.hdel(hostKey, id);
   }
 
-  /** The lost job's group slot is free: admit the next job in the group's line now, as a job's own end does. */
+  /** The lost job's group slot and agent slot are free: admit the next job in each line now, as a job's own end does. */
   async #admitNext(record: JobRecord): Promise<void> {
-    const { admission } = this.#o;
-    if (!admission || !record.group) return;
+    const { admission, agents } = this.#o;
+    if (!(admission && record.group) && !agents) return;
     const job = await this.#queue(record.queue).getJob(bullJobIdOf(record.id));
-    const limit = (job?.data as Partial<JobData> | undefined)?.groupConcurrency;
-    if (job && typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) await admission.leave(record.group, job.id!, limit);
+    if (!job) return;
+    const limit = (job.data as Partial<JobData> | undefined)?.groupConcurrency;
+    if (admission && record.group && typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) await admission.leave(record.group, job.id!, limit);
+    const cap = agentCap(job.data);
+    if (agents && cap !== undefined) await agents.leave(job.id!, cap);
   }
 
   /** BullMQ fails a stalled job (maxStalledCount 0); once it has, retry the ones with attempts left. */
