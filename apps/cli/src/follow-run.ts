@@ -1,5 +1,5 @@
 import type { KinglyClient } from '@kingly/cmd';
-import { exitCodeFor, queueHost, takesFrom } from '@kingly/cmd/lite';
+import { exitCodeFor, queueBase, queueHost, takesFrom } from '@kingly/cmd/lite';
 import { ExitCode } from './exit-codes.js';
 import { finalRecord, readJobLog } from './follow-job.js';
 import { interruptSignal } from './interrupt.js';
@@ -52,7 +52,7 @@ export async function warnWhenNoWorker(client: KinglyClient, queue: string, note
     await note(
       host === undefined
         ? `no worker is taking jobs from queue '${queue}' yet; start one with 'kingly worker --queue ${queue}'`
-        : `no worker of host '${host}' is taking jobs from queue '${queue.slice(0, queue.indexOf('@'))}' yet; the job waits for one (kingly worker --host-id ${host})`,
+        : `no worker of host '${host}' is taking jobs from queue '${queueBase(queue)}' yet; the job waits for one (kingly worker --host-id ${host})`,
     );
   }
 }

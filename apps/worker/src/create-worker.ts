@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Processor, type WorkerOptions as BullWorkerOptions } from 'bullmq';
-import { connectRedis, createKeys, hostQueueName, KinglyClient, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
+import { connectRedis, createKeys, hostQueueName, KinglyClient, queueHost, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
 import { GroupAdmission } from './group-admission.js';
 import { AgentAdmission, agentCap } from './agent/agent-slots.js';
@@ -222,7 +222,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
 
 /** The host's queue this worker also takes from (hostQueueName); none when it serves a host queue already or its host cannot name one. */
 function hostQueueOf(options: ResolvedWorkerOptions): string | undefined {
-  if (options.queue.includes('@')) return undefined;
+  if (queueHost(options.queue) !== undefined) return undefined;
   try {
     return hostQueueName(options.queue, options.host);
   } catch (error) {

@@ -26,7 +26,7 @@ export function validateQueueName(queue: string): string {
 export function queueNameProblem(name: string): string | undefined {
   // A rejected name is echoed only in part: it may be a megabyte long.
   if (!QUEUE_NAME.test(name)) return `expected 1 to 100 letters, digits, '_', '.' or '-' (then @<host> for a host's queue), got '${shortened(name)}'`;
-  const base = name.split('@')[0]!;
+  const base = queueBase(name);
   if (RESERVED_QUEUE_NAMES.has(base)) return `'${base}' is a name kingly uses for its own keys; pick another queue name`;
   return undefined;
 }
@@ -41,7 +41,7 @@ const shortened = (value: string): string => (value.length > 120 ? `${value.slic
  */
 export function hostQueueName(queue: string, host: string): string {
   if (!HOST_NAME.test(host)) throw new KinglyError(ErrorCodes.BAD_INPUT, `host: expected 1 to 100 letters, digits, '_', '.' or '-', got '${shortened(host)}'`);
-  return validateQueueName(`${validateQueueName(queue).split('@')[0]!}@${host}`);
+  return validateQueueName(`${queueBase(validateQueueName(queue))}@${host}`);
 }
 
 /** The host a host queue's jobs run on (hostQueueName), or undefined for a shared queue. */
@@ -50,8 +50,14 @@ export function queueHost(queue: string): string | undefined {
   return at === -1 ? undefined : queue.slice(at + 1);
 }
 
+/** The queue a host queue belongs to (`commands` of `commands@box1`); a shared queue is its own. */
+export function queueBase(queue: string): string {
+  const at = queue.indexOf('@');
+  return at === -1 ? queue : queue.slice(0, at);
+}
+
 /** True when a worker of `worker.queue` on `worker.host` takes jobs from `queue`: its own queue, or its host's queue. */
 export function takesFrom(worker: { readonly queue: string; readonly host: string }, queue: string): boolean {
   const host = queueHost(queue);
-  return worker.queue === queue || (host !== undefined && worker.host === host && worker.queue === queue.slice(0, queue.indexOf('@')));
+  return worker.queue === queue || (host !== undefined && worker.host === host && worker.queue === queueBase(queue));
 }

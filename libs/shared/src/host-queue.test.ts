@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostQueueName, isValidJobId, queueHost, queueNameProblem, takesFrom, validateQueueName } from './index.js';
+import { hostQueueName, isValidJobId, queueBase, queueHost, queueNameProblem, takesFrom, validateQueueName } from './index.js';
 
 describe('host queues', () => {
   it('are <queue>@<host>, made by one function, and valid queue names', () => {
@@ -9,6 +9,8 @@ describe('host queues', () => {
     expect(validateQueueName('builds@ci-7.example.org')).toBe('builds@ci-7.example.org');
     expect(queueHost('commands@box1')).toBe('box1');
     expect(queueHost('commands')).toBeUndefined();
+    expect(queueBase('commands@box1')).toBe('commands');
+    expect(queueBase('commands')).toBe('commands');
     expect(isValidJobId('commands@box1:7')).toBe(true);
   });
 
