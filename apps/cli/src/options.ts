@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { queueNameProblem, redactUrl } from '@kingly/cmd/lite';
+import { hostProblem, queueNameProblem, redactUrl } from '@kingly/cmd/lite';
 
 /** Options every command takes (before or after the command name). */
 export interface GlobalOptions {
@@ -61,6 +61,13 @@ export function envPair(value: string, previous: Record<string, string> = {}): R
     throw new InvalidArgumentError(`expected KEY=VALUE with KEY made of letters, digits and '_' (not starting with a digit), got '${value}'`);
   }
   return { ...previous, [key]: value.slice(eq + 1) };
+}
+
+/** A worker's host id, as it can name the host's queue (`<queue>@<host>`). */
+export function hostId(value: string): string {
+  const problem = hostProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
 }
 
 /** A queue name as BullMQ and kingly accept it. */

@@ -97,6 +97,9 @@ describe('host affinity', () => {
     const bad = await kingly(['run', '--host', 'no way', '--', 'true'], env, { cwd: repo.path });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/host: expected 1 to 100 letters/);
+    const badWorker = await kingly(['worker', '--host-id', 'no way'], env, { cwd: repo.path });
+    expect(badWorker.exitCode).toBe(2);
+    expect(badWorker.stderr).toMatch(/--host-id.*expected 1 to 100 letters/);
 
     await start('gamma', []);
     const done = await client.waitForJob(id, { timeoutMs: 60_000 });

@@ -40,8 +40,14 @@ const shortened = (value: string): string => (value.length > 120 ? `${value.slic
  * E_BAD_INPUT when the host cannot be part of a queue name.
  */
 export function hostQueueName(queue: string, host: string): string {
-  if (!HOST_NAME.test(host)) throw new KinglyError(ErrorCodes.BAD_INPUT, `host: expected 1 to 100 letters, digits, '_', '.' or '-', got '${shortened(host)}'`);
+  const problem = hostProblem(host);
+  if (problem) throw new KinglyError(ErrorCodes.BAD_INPUT, `host: ${problem}`);
   return validateQueueName(`${queueBase(validateQueueName(queue))}@${host}`);
+}
+
+/** Why `host` cannot name a host queue (hostQueueName), or undefined when it can. */
+export function hostProblem(host: string): string | undefined {
+  return HOST_NAME.test(host) ? undefined : `expected 1 to 100 letters, digits, '_', '.' or '-', got '${shortened(host)}'`;
 }
 
 /** The host a host queue's jobs run on (hostQueueName), or undefined for a shared queue. */

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { badInput, DEFAULT_QUEUE, parseDuration, parseSize } from '@kingly/cmd/lite';
 import { loadConfig, redisUrlFor } from '../context.js';
-import { addGlobalOptions, integer, queueName } from '../options.js';
+import { addGlobalOptions, hostId, integer, queueName } from '../options.js';
 
 interface WorkerCommandOptions {
   readonly concurrency?: number;
@@ -22,7 +22,7 @@ export function workerCommand(): Command {
     )
     .option('--concurrency <n>', 'jobs to run at once (default: worker.concurrency of kingly.config.json, else the number of CPU cores)', integer(1, 10_000))
     .option('--queue <queue>', `queue to take jobs from (default: $KINGLY_QUEUE or "${DEFAULT_QUEUE}")`, queueName)
-    .option('--host-id <host>', "this machine's name on job records; jobs sent to it (run --host) come from queue <queue>@<host> (default: $KINGLY_HOST or the host name)")
+    .option('--host-id <host>', "this machine's name on job records; jobs sent to it (run --host) come from queue <queue>@<host> (default: $KINGLY_HOST or the host name)", hostId)
     .option('--grace <duration>', 'on shutdown, how long running jobs may go on: 500ms, 30s, 10m (default: 10s)')
     .option('--max-log-lines <n>', "lines of each job's log kept in Redis; older ones are dropped with a notice (default: 100000)", integer(1, 100_000_000))
     .option('--max-log-bytes <size>', "bytes of each job's log kept in Redis: 512K, 64M, 1G (default: 64M)")
