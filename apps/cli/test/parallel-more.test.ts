@@ -1,10 +1,11 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KinglyClient } from '@kingly/cmd';
 import { git, installFixtureAgent, isAlive, makeRepo, tempDir, waitFor, type TestRepo } from '@kingly/testing';
 import { KINGLY_BIN, kingly, startWorkerProcess, workerForFile } from './helpers.js';
+import { openTerminal, type Terminal } from './tmux.js';
 
 // `kingly parallel` beyond parallel.test.ts: YAML task lists, init -f, status --watch frames as the
 // agent goes on, an agent of format `text`, and what a set of a URL repository cannot do.
@@ -39,6 +40,12 @@ interface StreamJson {
   agent: { sessionId: string | null; model: string | null; turns: number; inputTokens: number; outputTokens: number; costUsd: number; lastText: string | null; lastTool: string | null; result: unknown };
   git: { ahead: number; behind: number; filesChanged: number; conflicts: string[] } | null;
 }
+
+let terminal: Terminal | undefined;
+afterEach(() => {
+  terminal?.close();
+  terminal = undefined;
+});
 
 const clean = async (name: string): Promise<void> => {
   const result = await kingly(['parallel', 'clean', name, '--force'], env, { cwd: repo.path });
@@ -93,6 +100,24 @@ describe('kingly parallel, more', () => {
     expect(new Set(rows.filter((r) => r.state === 'running').map((r) => r.turns)).size).toBeGreaterThanOrEqual(2);
     expect(watch.stdout).not.toContain('\x1b[2J');
     await clean('watch');
+  }, 150_000);
+
+  it('status --watch in a terminal (tmux): the table is redrawn in place as the turns go up, and left once the stream has ended', async () => {
+    const init = await kingly(['parallel', 'init', 'tw', '--streams=1', '--prompt', 'slowly [turns:8][slow:250]'], env, { cwd: repo.path });
+    expect(init.exitCode, init.stderr).toBe(0);
+    terminal = openTerminal(`${JSON.stringify(process.execPath)} ${JSON.stringify(KINGLY_BIN)} parallel status tw --watch`, env);
+    const turnsShown = (screen: string): number | undefined => {
+      const row = /^1\s+running\s+\S+\s+\S+\s+(\d+)\s/m.exec(screen);
+      return row ? Number(row[1]) : undefined;
+    };
+    let first: number | undefined;
+    await waitFor(() => (first = turnsShown(terminal!.screen())) !== undefined && first >= 1, { timeoutMs: 60_000, intervalMs: 100, message: 'a running row with a turn' });
+    await waitFor(() => (turnsShown(terminal!.screen()) ?? 0) > first!, { timeoutMs: 60_000, intervalMs: 100, message: `the row's turns to go past ${first}` });
+    const last = await terminal.waitFor(/__SCRIPT_END__/, 'the watch to end with the stream', 90_000);
+    // One table on the screen: each frame cleared the one before.
+    expect(last.match(/^tw: 1 stream\(s\) from /gm)).toHaveLength(1);
+    expect(last).toMatch(/^1\s+succeeded\s+\S+\s+\d+s\s+8\s/m);
+    await clean('tw');
   }, 150_000);
 
   it('an agent of format text (a shell script that edits and commits): logs and process figures, no agent state, status shows it done', async () => {
