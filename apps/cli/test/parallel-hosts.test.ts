@@ -77,8 +77,19 @@ describe('host affinity', () => {
         });
       }
     }
+    // With beta down, a send to 'two' says so and waits (alpha, idle, never takes it) until beta is back.
+    await stop('beta');
+    const waiting = await kingly(['parallel', 'send', 'two', '1', 'while beta is down', '--json'], env, { cwd: repo.path });
+    expect(waiting.exitCode, waiting.stderr).toBe(0);
+    expect(waiting.stderr).toContain("no worker of host 'beta' is taking jobs from queue 'commands' yet");
+    const { jobId: waitingId } = JSON.parse(waiting.stdout) as { jobId: string };
+    const meanwhile = await kingly(['run', '--json', '--', 'true'], env, { cwd: repo.path });
+    expect((await client.waitForJob((JSON.parse(meanwhile.stdout) as { id: string }).id, { timeoutMs: 60_000 })).host).toBe('alpha');
+    expect((await client.getJob(waitingId)).state).toBe('queued');
+    await start('beta');
+    expect(await client.waitForJob(waitingId, { timeoutMs: 60_000 })).toMatchObject({ state: 'succeeded', host: 'beta', cwd: two.worktreePath });
     const after = JSON.parse((await kingly(['parallel', 'status', 'two', '--json'], env, { cwd: repo.path })).stdout) as { streams: Array<{ host: string; agent: { turns: number }; git: { ahead: number } }> };
-    expect(after.streams[0]).toMatchObject({ host: 'beta', agent: { turns: 8 }, git: { ahead: 4 } });
+    expect(after.streams[0]).toMatchObject({ host: 'beta', agent: { turns: 10 }, git: { ahead: 5 } });
   }, 240_000);
 
   it('run --host of a host without a worker: the job waits queued (listed on its host queue) until a worker of that host starts', async () => {

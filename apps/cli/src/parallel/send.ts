@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { addGlobalOptions } from '../options.js';
-import { printJson, printLines } from '../output/write.js';
+import { printJson, printLines, write } from '../output/write.js';
 import { agentSettings } from './agent-settings.js';
 import { findStream, streamHome, streamRuns, withStreamSet } from './context.js';
 import { streamSpec } from './init.js';
@@ -49,7 +49,11 @@ export function parallelSendCommand(): Command {
       }
       const spec = await streamSpec(ctx.set, entry, settings, { prompt: message, sessionId: agent.sessionId, cwd: worktree, ...(budgetUsd !== undefined ? { budgetUsd } : {}) });
       // The worktree exists only on the host that made it: the run goes to that host's queue.
-      const { id } = await ctx.client.enqueue(spec, { queue: home.queue, ...(home.host ? { host: home.host } : {}) });
+      const { hostQueueName } = await import('@kingly/cmd');
+      const queue = home.host ? hostQueueName(home.queue, home.host) : home.queue;
+      const { id } = await ctx.client.enqueue(spec, { queue });
+      const { warnWhenNoWorker } = await import('../follow-run.js');
+      await warnWhenNoWorker(ctx.client, queue, (text) => write(process.stderr, `kingly: ${text}\n`));
       if (options.json) return printJson({ jobId: id, ...(home.host ? { host: home.host } : {}) });
       return printLines(`stream ${stream} of ${name}: session ${agent.sessionId} continues as job ${id}${home.host ? ` on ${home.host}` : ''}`);
     });
