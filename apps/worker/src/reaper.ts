@@ -180,17 +180,23 @@ export class Reaper {
     if (agents && cap !== undefined) await agents.leave(job.id!, cap);
   }
 
-  /** BullMQ fails a stalled job (maxStalledCount 0); once it has, retry the ones with attempts left. */
+  /**
+   * BullMQ fails a stalled job (maxStalledCount 0): BullMQ 6 first moves it back to the wait list
+   * and fails it when a worker next takes it. Once it has failed, the ones with attempts left are
+   * retried; until then (active, waiting) the entry stays. Only a record still `queued` by the lost
+   * retry is retried: one that has moved on (taken again, cancelled) is left alone.
+   */
   async #retryLost(): Promise<void> {
     const { redis, keys } = this.#o;
     const ids = await redis.zrange(keys.lostRetries, 0, 99);
     for (const id of ids) {
-      const queueName = await redis.hget(keys.job(id), 'queue');
+      const [queueName, recordState] = await redis.hmget(keys.job(id), 'queue', 'state');
       const queue = queueName ? this.#queue(queueName) : undefined;
       const job = queue ? await queue.getJob(bullJobIdOf(id)) : undefined;
       const state = job ? await job.getState() : 'unknown';
-      if (state === 'active') continue;
-      if (job && state === 'failed') await job.retry('failed');
+      const pending = recordState === 'queued';
+      if (pending && (state === 'active' || state === 'waiting' || state === 'prioritized' || state === 'delayed')) continue;
+      if (pending && job && state === 'failed') await job.retry('failed');
       await redis.zrem(keys.lostRetries, id);
     }
   }

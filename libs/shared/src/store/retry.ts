@@ -4,10 +4,13 @@ import type { JobRecord } from '../schemas/job-record.js';
 import { INDEX_KEY_COUNT, INDEX_LUA, indexKeys } from './index-keys.js';
 
 // Back to `queued` between attempts. KEYS: the index block, the host's running hash (or the
-// record's key when there is none: HDEL of an absent field is a no-op). ARGV: id, reason.
+// record's key when there is none: HDEL of an absent field is a no-op). ARGV: id, reason, worker
+// id, attempt. Only while the record is still that attempt on that worker: a worker cut off from
+// Redis whose writes land late must not touch the next attempt, which another worker runs.
 const RETRYING_SCRIPT = `${INDEX_LUA}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state and TERMINAL[state] then return 0 end
+if redis.call('HGET', KEYS[1], 'workerId') ~= ARGV[3] or redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[4] then return 0 end
 redis.call('HSET', KEYS[1], 'reason', ARGV[2])
 set_state(ARGV[1], 'queued')
 redis.call('HDEL', KEYS[${INDEX_KEY_COUNT} + 1], ARGV[1])
@@ -27,11 +30,12 @@ return 1
 
 /**
  * Between attempts: the job is queued again, its log stays open; `reason` says which attempt ended
- * how, and when the next one starts. Returns false when the job had already ended.
+ * how, and when the next one starts. Returns false when the job had already ended, or when the
+ * record is no longer `record.attempt` on `record.workerId` (a late write of a fenced worker).
  */
 export async function markRetrying(redis: Redis, keys: KinglyKeys, record: JobRecord, reason: string): Promise<boolean> {
   const running = record.host ? keys.running(record.host) : keys.job(record.id);
-  return (await redis.eval(RETRYING_SCRIPT, INDEX_KEY_COUNT + 1, ...indexKeys(keys, record), running, record.id, reason)) === 1;
+  return (await redis.eval(RETRYING_SCRIPT, INDEX_KEY_COUNT + 1, ...indexKeys(keys, record), running, record.id, reason, record.workerId ?? '', String(record.attempt))) === 1;
 }
 
 /**
