@@ -36,7 +36,7 @@ export async function run({ quick, log }) {
     const client = new KinglyClient({ redisUrl: redis.url, prefix });
     const kinglyRound = async () => {
       const check = checker();
-      const before = rssBytes(worker.pid);
+      const before = await rssBytes(worker.pid);
       const rss = watchRss(worker.pid, 50);
       const started = nowMs();
       const { id } = await client.enqueue({ command: command(lines) });
@@ -44,7 +44,7 @@ export async function run({ quick, log }) {
         if (entry.stream === 'stdout') check.line(entry.line);
       }
       const ms = nowMs() - started;
-      const peak = rss.stop();
+      const peak = await rss.stop();
       const record = await client.waitForJob(id);
       if (record.state !== 'succeeded') throw new Error(`kingly job ended ${record.state}: ${record.reason ?? ''}`);
       return { rate: (lines / ms) * 1000, ms, ...check.result(lines), rssGrowthMB: (peak - before) / 2 ** 20 };

@@ -25,10 +25,10 @@ export async function run({ quick, log }) {
         await waitUntil(async () => (await client.listJobs({ state: 'running', limit: JOBS })).length === JOBS, { timeoutMs: 30_000, everyMs: 100, message: `${JOBS} running jobs` });
         // Let start-up work (records, first samples, JIT) settle; then only the worker's own clock runs.
         await sleep(1500);
-        const t0 = cpuTicks(worker.pid);
+        const t0 = await cpuTicks(worker.pid);
         const started = Date.now();
         await sleep(windowMs);
-        const ticks = cpuTicks(worker.pid) - t0;
+        const ticks = (await cpuTicks(worker.pid)) - t0;
         return ((ticks / CLOCK_TICKS) * 1000 * 100) / (Date.now() - started);
       } finally {
         await client.close();

@@ -75,13 +75,14 @@ async function throughput(processes, n) {
     const client = new KinglyClient({ redisUrl: url, prefix });
     const workers = await startWorkers(url, prefix, processes);
     await runJobs(client, processes * 4, 'true');
-    const redisTicks0 = cpuTicks(server.pid);
-    const workerTicks0 = workers.map((w) => cpuTicks(w.pid));
+    const redisTicks0 = await cpuTicks(server.pid);
+    const workerTicks0 = await Promise.all(workers.map((w) => cpuTicks(w.pid)));
     const t0 = Date.now();
     await runJobs(client, n + processes * 4, 'true');
     const seconds = (Date.now() - t0) / 1000;
-    const redisCpu = (cpuTicks(server.pid) - redisTicks0) / CLOCK_TICKS / seconds;
-    const workerCpu = workers.reduce((sum, w, i) => sum + (cpuTicks(w.pid) - workerTicks0[i]), 0) / CLOCK_TICKS / seconds;
+    const redisCpu = ((await cpuTicks(server.pid)) - redisTicks0) / CLOCK_TICKS / seconds;
+    const workerTicks1 = await Promise.all(workers.map((w) => cpuTicks(w.pid)));
+    const workerCpu = workerTicks1.reduce((sum, ticks, i) => sum + (ticks - workerTicks0[i]), 0) / CLOCK_TICKS / seconds;
     await Promise.all(workers.map((w) => w.close()));
     await client.close();
     return { processes, jobs: n, jobsPerSecond: round(n / seconds, 1), redisCpuCores: round(redisCpu, 2), workerCpuCores: round(workerCpu, 2) };

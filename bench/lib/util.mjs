@@ -1,13 +1,14 @@
-// Small helpers every benchmark shares: statistics, /proc readings, child processes, waiting.
+// Small helpers every benchmark shares: statistics, process readings (through the worker's accounting
+// module, the one place that reads processes), child processes, waiting.
 import { fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { accounting, CPU_UNITS_PER_SECOND } from '@kingly/worker/accounting';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const ROOT_DIR = dirname(BENCH_DIR);
-/** Linux clock ticks per second (USER_HZ), as /proc reports CPU time. */
-export const CLOCK_TICKS = 100;
+/** Units of cpuTicks() per second of CPU time. */
+export const CLOCK_TICKS = CPU_UNITS_PER_SECOND;
 
 export function median(values) {
   if (values.length === 0) return NaN;
@@ -30,37 +31,30 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const nowMs = () => performance.now();
 
-/** utime + stime of a process in clock ticks (undefined once it is gone). */
-export function cpuTicks(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return undefined;
-  }
+/** CPU time (user + system) of a process in CLOCK_TICKS units (undefined once it is gone). */
+export async function cpuTicks(pid) {
+  return (await accounting().proc(pid))?.cpuTicks;
 }
 
 /** Resident set size of a process in bytes (undefined once it is gone). */
-export function rssBytes(pid) {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+export async function rssBytes(pid) {
+  return (await accounting().proc(pid))?.rssBytes;
 }
 
-/** Polls a process's RSS every `everyMs` until stop(); stop() returns the highest value seen. */
+/** Polls a process's RSS every `everyMs` until stop(); stop() resolves to the highest value seen. */
 export function watchRss(pid, everyMs = 50) {
-  let peak = rssBytes(pid) ?? 0;
+  let peak = 0;
+  const read = async () => {
+    peak = Math.max(peak, (await rssBytes(pid)) ?? 0);
+  };
+  let reading = read();
   const timer = setInterval(() => {
-    peak = Math.max(peak, rssBytes(pid) ?? 0);
+    reading = reading.then(read);
   }, everyMs);
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
-      peak = Math.max(peak, rssBytes(pid) ?? 0);
+      await reading.then(read);
       return peak;
     },
   };
