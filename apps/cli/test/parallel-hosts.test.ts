@@ -1,43 +1,19 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KinglyClient, type JobRecord } from '@kingly/cmd';
-import { installFixtureAgent, makeRepo, tempDir, uniqueName, waitFor, type TestRepo } from '@kingly/testing';
-import { cleanEnv, kingly, startWorkerProcess, type WorkerProcess } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { JobRecord } from '@kingly/cmd';
+import { makeRepo, waitFor, type TestRepo } from '@kingly/testing';
+import { kingly } from './helpers.js';
+import { hostsSetup } from './host-workers.js';
 
 // Host affinity: workers of two host ids ('alpha', 'beta') on one Redis, each with a KINGLY_HOME of
 // its own (as on two machines). A stream's worktree is on the host that made it; `send` must land
 // there every time, and a job sent to a host without a worker waits for one.
-const agentDir = tempDir('kingly-agent-hosts');
-const agent = installFixtureAgent(agentDir.path);
-const tmp = tempDir('kingly-parallel-hosts');
-const base = cleanEnv({ KINGLY_REDIS_URL: inject('redisUrl'), KINGLY_PREFIX: uniqueName('cli-hosts'), ...agent.env });
-/** The environment of a worker of `host`: its own KINGLY_HOME, the host id from KINGLY_HOST. */
-const hostEnv = (host: string) => ({ ...base, KINGLY_HOME: join(tmp.path, `home-${host}`), KINGLY_HOST: host });
-const env = { ...base, KINGLY_HOME: join(tmp.path, 'home-client') };
-
-let client: KinglyClient;
+const { tmp, env, client, start, stop } = hostsSetup('hosts');
 let repo: TestRepo;
-const workers = new Map<string, WorkerProcess>();
 
-const start = async (host: string, args: readonly string[] = []): Promise<void> => {
-  workers.set(host, await startWorkerProcess(hostEnv(host), ['--concurrency', '2', ...args]));
-};
-const stop = async (host: string): Promise<void> => {
-  await workers.get(host)?.stop();
-  workers.delete(host);
-};
-
-beforeAll(async () => {
-  client = new KinglyClient({ redisUrl: base.KINGLY_REDIS_URL!, prefix: base.KINGLY_PREFIX! });
+beforeAll(() => {
   repo = makeRepo(join(tmp.path, 'repo'));
   repo.commit('first', { 'README.md': 'hello\n' });
-}, 60_000);
-
-afterAll(async () => {
-  for (const host of [...workers.keys()]) await stop(host);
-  await client?.close();
-  tmp.remove();
-  agentDir.remove();
 }, 60_000);
 
 /** Inits a one-stream set and waits for its run; the record of that run. */
