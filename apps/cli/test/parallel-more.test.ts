@@ -8,7 +8,7 @@ import { KINGLY_BIN, kingly, startWorkerProcess, workerForFile } from './helpers
 import { openTerminal, type Terminal } from './tmux.js';
 
 // `kingly parallel` beyond parallel.test.ts: YAML task lists, init -f, status --watch frames as the
-// agent goes on, an agent of format `text`, and what a set of a URL repository cannot do.
+// agent goes on, an agent of format `text` (sets of a URL repository: parallel-url.test.ts).
 const agentDir = tempDir('kingly-agent-more');
 const agent = installFixtureAgent(agentDir.path);
 const { env } = workerForFile('parallel-more', ['--concurrency', '4']);
@@ -179,20 +179,4 @@ describe('kingly parallel, more', () => {
     await other.stop();
     expect((await kingly(['parallel', 'clean', 'caplost', '--force'], qenv, { cwd: repo.path })).exitCode).toBe(0);
   }, 180_000);
-
-  it('a set of a URL repository: sync and merge are refused naming what is not supported, before any git work', async () => {
-    const url = `file://${repo.path}`;
-    const init = await kingly(['parallel', 'init', 'remote', '--streams=1', '--prompt', 'work [turns:1]', '--repo', url, '-f', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
-    expect(init.exitCode, init.stderr).toBe(0);
-    const [stream] = (JSON.parse(init.stdout) as { streams: StreamJson[] }).streams;
-    expect(stream).toMatchObject({ state: 'succeeded', git: null });
-    for (const args of [['sync', 'remote'], ['merge', 'remote', '1']]) {
-      const refused = await kingly(['parallel', ...args], env, { cwd: tmp.path });
-      expect(refused.exitCode).toBe(2);
-      expect(refused.stderr).toContain(`kingly parallel ${args[0]} is not supported for a stream set of a URL repository ('remote' is of ${url})`);
-    }
-    const cleaned = await kingly(['parallel', 'clean', 'remote', '--force'], env, { cwd: tmp.path });
-    expect(cleaned.exitCode, cleaned.stderr).toBe(0);
-    expect(cleaned.stdout).toMatch(/the repository is a URL/);
-  }, 150_000);
 });

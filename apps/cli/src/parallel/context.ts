@@ -49,22 +49,15 @@ export async function findStream(set: StreamSet, stream: string): Promise<Stream
 export const localRepo = (set: StreamSet): string | undefined => (set.repo.startsWith('/') ? set.repo : undefined);
 
 /**
- * The set's repository as a path on this machine, for the git work `what` does here (sync, merge);
- * E_BAD_INPUT naming what is not supported when the set is of a URL (its stream branches live in
- * the workers' mirrors) or its path is not on this machine.
+ * The local repository of the set as a path on this machine, for the git work `what` does here
+ * (sync, merge); E_BAD_INPUT when that path is not on this machine. (A set of a URL repository
+ * does that work in jobs on its worktrees' hosts: host-job.ts.)
  */
-export async function requireLocalRepo(set: StreamSet, what: string): Promise<string> {
-  const { badInput } = await import('@kingly/cmd');
-  const repo = localRepo(set);
-  if (!repo) {
-    throw badInput(
-      `kingly parallel ${what} is not supported for a stream set of a URL repository ('${set.name}' is of ${set.repo}): its branches are in the workers' mirrors`,
-      `push them from the worker (git -C <worktree> push), or start the set with --repo PATH`,
-    );
-  }
+export async function requireLocalRepo(repo: string, set: StreamSet, what: string): Promise<string> {
   const { existsSync } = await import('node:fs');
-  if (!existsSync(repo)) throw badInput(`kingly parallel ${what} needs the repository of '${set.name}' on this machine; ${repo} is not here`, 'run it on the machine that has it');
-  return repo;
+  if (existsSync(repo)) return repo;
+  const { badInput } = await import('@kingly/cmd');
+  throw badInput(`kingly parallel ${what} needs the repository of '${set.name}' on this machine; ${repo} is not here`, 'run it on the machine that has it');
 }
 
 /** The worktree a stream's agent works in: made by its first run, kept, and reused by every `send`. */

@@ -1,0 +1,142 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { git, makeRepo, waitFor, type TestRepo } from '@kingly/testing';
+import { kingly } from './helpers.js';
+import { hostsSetup } from './host-workers.js';
+
+// A stream set of a URL repository: a bare repository served as a file:// URL is the remote, and
+// workers of two host ids ('alpha', 'beta', each with a KINGLY_HOME of its own, as on two
+// machines) hold mirrors of it. sync, merge and clean run as jobs on the host of the streams'
+// worktrees (alpha) while beta is idle beside it; merge pushes to the URL.
+const { tmp, env, client, start, stop } = hostsSetup('url');
+const bare = join(tmp.path, 'remote.git');
+const url = `file://${bare}`;
+/** A clone of the remote, where "someone else" pushes to the base. */
+let upstream: TestRepo;
+
+interface StreamJson { stream: string; branch: string; worktree: string; host: string; state: string; git: unknown }
+interface SyncJson { stream: string; outcome: string; committed: boolean; conflicts: string[] }
+
+/** Commits `files` in the upstream clone and pushes them to the remote's main; the new sha. */
+function pushToBase(message: string, files: Record<string, string>): string {
+  const sha = upstream.commit(message, files);
+  git(upstream.path, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+  return sha;
+}
+const isAncestor = (cwd: string, ancestor: string, of: string): boolean => {
+  try {
+    git(cwd, 'merge-base', '--is-ancestor', ancestor, of);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const mirrorOf = (worktree: string): string => git(worktree, 'rev-parse', '--path-format=absolute', '--git-common-dir');
+const mirrorBranches = (mirror: string): string[] => git(mirror, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean).sort();
+/** Hosts that ran the jobs of `name` (sync, merge, clean jobs are named after what they do). */
+async function hostsOf(name: string): Promise<string[]> {
+  const jobs = await client.listJobs({ limit: 1000 });
+  return [...new Set(jobs.filter((j) => j.name?.startsWith(name)).map((j) => `${j.state}@${j.host}`))].sort();
+}
+
+beforeAll(() => {
+  const seed = makeRepo(join(tmp.path, 'seed'));
+  seed.commit('first', { 'README.md': 'hello\n' });
+  git(tmp.path, 'clone', '--quiet', '--bare', seed.path, bare);
+  git(tmp.path, 'clone', '--quiet', url, join(tmp.path, 'upstream'));
+  upstream = makeRepo(join(tmp.path, 'upstream'));
+}, 60_000);
+
+describe('a stream set of a URL repository', () => {
+  it('sync, merge and clean run on the host of the worktrees: merge pushes to the URL, conflicts are refused with their files', async () => {
+    // Both streams are made on alpha (the only worker then); beta starts after and must never take their git work.
+    await start('alpha');
+    const init = await kingly(['parallel', 'init', 'demo', '--streams=2', '--prompt', 'add a greeting [turns:1]', '--repo', url, '-f', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(init.exitCode, init.stderr).toBe(0);
+    const streams = (JSON.parse(init.stdout) as { streams: StreamJson[] }).streams;
+    expect(streams.map((s) => [s.stream, s.state, s.host, s.git])).toEqual([['1', 'succeeded', 'alpha', null], ['2', 'succeeded', 'alpha', null]]);
+    const [one, two] = streams as [StreamJson, StreamJson];
+    const mirror = mirrorOf(one.worktree);
+    await start('beta');
+
+    // sync without a conflict: leftovers of stream 1 become their own commit, the base's new commit comes in.
+    writeFileSync(join(one.worktree, 'leftover.txt'), 'not committed by the agent\n');
+    const news = pushToBase('news on the base', { 'base.txt': 'new\n' });
+    const synced = await kingly(['parallel', 'sync', 'demo', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(synced.exitCode, synced.stderr).toBe(0);
+    expect((JSON.parse(synced.stdout) as SyncJson[]).map((r) => [r.stream, r.outcome, r.committed, r.conflicts])).toEqual([
+      ['1', 'synced', true, []],
+      ['2', 'synced', false, []],
+    ]);
+    for (const s of streams) expect(isAncestor(s.worktree, news, 'HEAD'), `stream ${s.stream} has the base's new commit`).toBe(true);
+    expect(git(one.worktree, 'log', '-1', '--skip=1', '--format=%s')).toBe('kingly parallel sync: commit what the agent left uncommitted');
+    expect(git(one.worktree, 'status', '--porcelain')).toBe('');
+    expect(await hostsOf('parallel sync demo/')).toEqual(['succeeded@alpha']);
+
+    // merge: the stream's commits reach the remote's main; the temporary worktree is gone.
+    const tip = git(one.worktree, 'rev-parse', 'HEAD');
+    const merged = await kingly(['parallel', 'merge', 'demo', '1', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(merged.exitCode, merged.stderr).toBe(0);
+    const { into, commit } = JSON.parse(merged.stdout) as { into: string; commit: string };
+    expect(into).toBe('main');
+    expect(git(bare, 'rev-parse', 'refs/heads/main')).toBe(commit);
+    expect(isAncestor(bare, tip, 'main')).toBe(true);
+
+    // merge refused: stream 2 wrote greeting.txt too; nothing is pushed, no temporary worktree is left.
+    const refused = await kingly(['parallel', 'merge', 'demo', '2'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('kingly: demo/2 conflicts with main in 1 file(s): greeting.txt; nothing was merged');
+    expect(git(bare, 'rev-parse', 'refs/heads/main')).toBe(commit);
+    const listed = git(mirror, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice('worktree '.length)).sort();
+    expect(listed).toEqual([mirror.replace(/\/$/, ''), one.worktree, two.worktree].sort());
+    expect(await hostsOf('parallel merge demo/')).toEqual(['succeeded@alpha']);
+
+    // sync with a conflict: stream 2 is left as it was (no merge in progress), its files named; exit 1.
+    const before = git(two.worktree, 'rev-parse', 'HEAD');
+    const conflicted = await kingly(['parallel', 'sync', 'demo', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(conflicted.exitCode).toBe(1);
+    const results = JSON.parse(conflicted.stdout) as SyncJson[];
+    expect(results.find((r) => r.stream === '2')).toMatchObject({ outcome: 'conflict', conflicts: ['greeting.txt'] });
+    expect(git(two.worktree, 'rev-parse', 'HEAD')).toBe(before);
+    expect(git(two.worktree, 'status', '--porcelain')).toBe('');
+    expect(existsSync(join(git(two.worktree, 'rev-parse', '--absolute-git-dir'), 'MERGE_HEAD'))).toBe(false);
+
+    // clean: worktrees removed on alpha, the merged branch deleted, the unmerged one kept (then deleted with --force).
+    const cleaned = await kingly(['parallel', 'clean', 'demo', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(cleaned.exitCode, cleaned.stderr).toBe(0);
+    expect(JSON.parse(cleaned.stdout)).toMatchObject({ worktreesRemoved: [one.worktree, two.worktree], branchesDeleted: ['demo/1'], branchesKept: ['demo/2'], removed: false });
+    expect(existsSync(one.worktree) || existsSync(two.worktree)).toBe(false);
+    expect(existsSync(`${one.worktree}.json`)).toBe(false);
+    expect(mirrorBranches(mirror)).toEqual(['demo/2']);
+    expect(git(mirror, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toHaveLength(1);
+    const forced = await kingly(['parallel', 'clean', 'demo', '--force', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ worktreesRemoved: [], branchesDeleted: ['demo/2'], removed: true });
+    expect(mirrorBranches(mirror)).toEqual([]);
+    expect(await hostsOf('parallel clean demo')).toEqual(['succeeded@alpha']);
+    expect((await kingly(['parallel', 'list', '--json'], env, { cwd: tmp.path })).stdout).not.toContain('"demo"');
+  }, 300_000);
+
+  it("with no worker of the worktrees' host up, sync says so and waits (beta idle) until one starts", async () => {
+    const init = await kingly(['parallel', 'init', 'later', '--streams=1', '--prompt', 'work [turns:1] [file:later.txt]', '--repo', url, '-f', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(init.exitCode, init.stderr).toBe(0);
+    const [stream] = (JSON.parse(init.stdout) as { streams: StreamJson[] }).streams as [StreamJson];
+    await stop(stream.host);
+    const syncing = kingly(['parallel', 'sync', 'later', '--json'], env, { cwd: tmp.path, timeoutMs: 180_000 });
+    const queued = await waitFor(async () => (await client.listJobs({ limit: 1000 })).find((j) => j.name === 'parallel sync later/1'), { timeoutMs: 60_000, message: 'the sync job of later/1 was queued' });
+    expect(queued).toMatchObject({ state: 'queued', queue: `commands@${stream.host}` });
+    // A job on the shared queue runs on the idle worker meanwhile; the sync job still waits.
+    const other = await kingly(['run', '--json', '--', 'true'], env, { cwd: tmp.path });
+    const otherId = (JSON.parse(other.stdout) as { id: string }).id;
+    expect((await client.waitForJob(otherId, { timeoutMs: 60_000 })).state).toBe('succeeded');
+    expect((await client.getJob(queued.id)).state).toBe('queued');
+    await start(stream.host);
+    const synced = await syncing;
+    expect(synced.exitCode, synced.stderr).toBe(0);
+    expect(synced.stderr).toContain(`no worker of host '${stream.host}' is taking jobs from queue 'commands' yet; the job waits for one`);
+    expect(JSON.parse(synced.stdout)).toMatchObject([{ stream: '1', outcome: 'up-to-date' }]);
+    expect(await client.getJob(queued.id)).toMatchObject({ state: 'succeeded', host: stream.host });
+    expect((await kingly(['parallel', 'clean', 'later', '--force'], env, { cwd: tmp.path, timeoutMs: 120_000 })).exitCode).toBe(0);
+  }, 300_000);
+});
