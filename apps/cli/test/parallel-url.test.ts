@@ -114,6 +114,7 @@ describe('a stream set of a URL repository', () => {
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ worktreesRemoved: [], branchesDeleted: ['demo/2'], removed: true });
     expect(mirrorBranches(mirror)).toEqual([]);
+    expect(git(mirror, 'for-each-ref', 'refs/kingly/'), "clean's own ref of the base is gone").toBe('');
     expect(await hostsOf('parallel clean demo')).toEqual(['succeeded@alpha']);
     expect((await kingly(['parallel', 'list', '--json'], env, { cwd: tmp.path })).stdout).not.toContain('"demo"');
   }, 300_000);

@@ -97,10 +97,13 @@ while [ $# -ge 2 ]; do
 done
 git -C "$common" worktree prune
 [ "$keep" = 1 ] && exit 0
-git -C "$common" fetch --quiet origin -- "$base" >&2 || exit 1
+# The base goes to a ref of this job's own: the mirror's FETCH_HEAD is shared with the worker's fetches.
+ref="refs/kingly/clean-$$"
+trap 'git -C "$common" update-ref -d "$ref" 2>/dev/null' EXIT
+git -C "$common" fetch --quiet --no-write-fetch-head origin -- "+$base:$ref" >&2 || exit 1
 for branch in $branches; do
   git -C "$common" rev-parse --verify -q "refs/heads/$branch" >/dev/null || continue
-  if [ "$force" = 1 ] || git -C "$common" merge-base --is-ancestor "refs/heads/$branch" FETCH_HEAD; then
+  if [ "$force" = 1 ] || git -C "$common" merge-base --is-ancestor "refs/heads/$branch" "$ref"; then
     git -C "$common" branch -D "$branch" >&2 || exit 1
     say deleted "$branch"
   else
