@@ -83,6 +83,10 @@ describe('a stream set of a URL repository', () => {
     expect(git(bare, 'rev-parse', 'refs/heads/main')).toBe(commit);
     expect(isAncestor(bare, tip, 'main')).toBe(true);
 
+    const nowhere = await kingly(['parallel', 'merge', 'demo', '1', '--into', 'nowhere'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(nowhere.exitCode).toBe(2);
+    expect(nowhere.stderr).toContain(`'nowhere' is not a branch of ${url}`);
+
     // merge refused: stream 2 wrote greeting.txt too; nothing is pushed, no temporary worktree is left.
     const refused = await kingly(['parallel', 'merge', 'demo', '2'], env, { cwd: tmp.path, timeoutMs: 120_000 });
     expect(refused.exitCode).toBe(1);
