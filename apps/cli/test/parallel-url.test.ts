@@ -20,6 +20,7 @@ interface SyncJson { stream: string; outcome: string; committed: boolean; confli
 
 /** Commits `files` in the upstream clone and pushes them to the remote's main; the new sha. */
 function pushToBase(message: string, files: Record<string, string>): string {
+  git(upstream.path, 'pull', '--quiet', '--ff-only', 'origin', 'main');
   const sha = upstream.commit(message, files);
   git(upstream.path, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
   return sha;
@@ -123,12 +124,13 @@ describe('a stream set of a URL repository', () => {
     expect((await kingly(['parallel', 'list', '--json'], env, { cwd: tmp.path })).stdout).not.toContain('"demo"');
   }, 300_000);
 
-  it("with no worker of the worktrees' host up, sync says so and waits (beta idle) until one starts", async () => {
+  it("with no worker of the worktrees' host up, sync --rebase says so and waits (beta idle) until one starts", async () => {
     const init = await kingly(['parallel', 'init', 'later', '--streams=1', '--prompt', 'work [turns:1] [file:later.txt]', '--repo', url, '-f', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
     expect(init.exitCode, init.stderr).toBe(0);
     const [stream] = (JSON.parse(init.stdout) as { streams: StreamJson[] }).streams as [StreamJson];
     await stop(stream.host);
-    const syncing = kingly(['parallel', 'sync', 'later', '--json'], env, { cwd: tmp.path, timeoutMs: 180_000 });
+    const news = pushToBase('news for later', { 'later-base.txt': 'new\n' });
+    const syncing = kingly(['parallel', 'sync', 'later', '--rebase', '--json'], env, { cwd: tmp.path, timeoutMs: 180_000 });
     const queued = await waitFor(async () => (await client.listJobs({ limit: 1000 })).find((j) => j.name === 'parallel sync later/1'), { timeoutMs: 60_000, message: 'the sync job of later/1 was queued' });
     expect(queued).toMatchObject({ state: 'queued', queue: `commands@${stream.host}` });
     // A job on the shared queue runs on the idle worker meanwhile; the sync job still waits.
@@ -140,7 +142,10 @@ describe('a stream set of a URL repository', () => {
     const synced = await syncing;
     expect(synced.exitCode, synced.stderr).toBe(0);
     expect(synced.stderr).toContain(`no worker of host '${stream.host}' is taking jobs from queue 'commands' yet; the job waits for one`);
-    expect(JSON.parse(synced.stdout)).toMatchObject([{ stream: '1', outcome: 'up-to-date' }]);
+    expect(JSON.parse(synced.stdout)).toMatchObject([{ stream: '1', outcome: 'synced' }]);
+    // Rebased: the stream's commit now sits on the base's new one, with no merge commit.
+    expect(git(stream.worktree, 'rev-parse', 'HEAD~1')).toBe(news);
+    expect(git(stream.worktree, 'rev-list', '--merges', `${news}..HEAD`)).toBe('');
     expect(await client.getJob(queued.id)).toMatchObject({ state: 'succeeded', host: stream.host });
     expect((await kingly(['parallel', 'clean', 'later', '--force'], env, { cwd: tmp.path, timeoutMs: 120_000 })).exitCode).toBe(0);
   }, 300_000);
