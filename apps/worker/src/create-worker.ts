@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker, type Processor, type WorkerOptions as BullWorkerOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Processor, type WorkerOptions as BullWorkerOptions } from 'bullmq';
 import { connectRedis, createKeys, hostQueueName, KinglyClient, queueHost, outcomeFailedReason, outcomeReport, PROTOCOL_VERSION, type JobData } from '@kingly/cmd';
 import { AFTER_RETRY_MS, afterIds, cancelUnstarted, checkAfter } from './after-jobs.js';
 import { GroupAdmission } from './group-admission.js';
@@ -13,6 +13,7 @@ import { listenForControl } from './control-listener.js';
 import { Reaper } from './reaper.js';
 import { RetentionLoop } from './retention-loop.js';
 import { Sampler } from './sampler.js';
+import { SlotPool } from './slot-pool.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { startWorktreeCleanup } from './worktree/index.js';
 
@@ -63,8 +64,33 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   retention.start();
   const sampler = new Sampler({ redis, keys, running, cookies, intervalMs: options.sampleIntervalMs, maxSamples: options.maxSamplesPerJob, failures });
   sampler.start();
-  // Set once BullMQ's workers exist (the queue's, then the host queue's); the heartbeat pauses and resumes them.
+  // Set once BullMQ's workers exist (the queue's, then the host queue's); gate() pauses and resumes them.
   let bulls: Array<Worker<JobData>> = [];
+  let closing: Promise<void> | undefined;
+  // The BullMQ workers fetch only while this worker is healthy and has a free slot (a local pause,
+  // in order, one change at a time). A job a fetch already under way brings in while the slots are
+  // full is handed back by the processor (slots.take), so the pause is for economy, not the bound.
+  let gating: Promise<void> = Promise.resolve();
+  const gate = (wake = false): void => {
+    gating = gating
+      .then(async () => {
+        const stop = heartbeat.failing || slots.full || closing !== undefined;
+        for (const bull of bulls) {
+          if (stop) {
+            // pause(true): running jobs go on; only new ones are not taken.
+            if (!bull.isPaused()) await bull.pause(true);
+            continue;
+          }
+          // BullMQ's loop, full by its own concurrency, waits for a running job to end before it
+          // fetches again; pause(true) then resume() (public API: resume wakes the loop) fetches now.
+          if (wake && !bull.isPaused()) await bull.pause(true);
+          // resume() reports its own errors as 'error' events (logged below).
+          if (bull.isPaused()) await bull.resume();
+        }
+      })
+      .catch((error: unknown) => failures.failed(`pausing or resuming BullMQ workers of ${options.workerId}`, error));
+  };
+  const slots = new SlotPool(options.concurrency, () => gate());
   const hostQueue = hostQueueOf(options);
   // kingly concurrency N: BullMQ's Worker takes a new concurrency while it runs (a message that
   // comes before the Worker, and so the heartbeat, exist is dropped: it starts with its own).
@@ -72,17 +98,9 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     if (bulls.length === 0) return;
     const raised = concurrency > bulls[0]!.concurrency;
     heartbeat.setConcurrency(concurrency);
-    for (const bull of bulls) {
-      bull.concurrency = concurrency;
-      // BullMQ's loop, full, waits for a running job to end before it fetches again; pause(true)
-      // then resume() (public API: resume wakes the loop) lets a raise take effect now.
-      if (raised && !heartbeat.failing) {
-        bull
-          .pause(true)
-          .then(() => (heartbeat.failing ? undefined : bull.resume()))
-          .catch((error: unknown) => failures.failed(`waking BullMQ worker ${options.workerId} for concurrency ${concurrency}`, error));
-      }
-    }
+    for (const bull of bulls) bull.concurrency = concurrency;
+    slots.setLimit(concurrency);
+    if (raised) gate(true);
     options.log(`kingly worker ${options.workerId}: concurrency ${concurrency}`);
   });
   const heartbeat = new Heartbeat({
@@ -96,8 +114,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     // Soon a sibling worker on this host may take this one for dead and kill its jobs: take no more.
     onFailing: (lastBeatAt) => {
       options.log(`kingly worker: heartbeat of worker ${options.workerId} failing since ${new Date(lastBeatAt).toISOString()}; not taking jobs`);
-      // pause(true): running jobs go on; only new ones are not taken.
-      for (const bull of bulls) bull.pause(true).catch((error: unknown) => failures.failed(`pausing BullMQ worker ${options.workerId}`, error));
+      gate();
     },
     // The key has surely expired: any other worker now ends this one's jobs worker-lost. Their
     // processes must not go on unrecorded (a partition), so this worker ends them itself (fencing).
@@ -111,13 +128,26 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     },
     onRecovered: () => {
       options.log(`kingly worker: heartbeat of worker ${options.workerId} written again; taking jobs`);
-      // resume() reports its own errors as 'error' events (logged below).
-      for (const bull of bulls) void bull.resume();
+      gate();
     },
   });
   await heartbeat.start();
 
+  // One concurrency over both BullMQ workers: a job fetched while every slot is taken (a fetch under
+  // way as the other worker filled the last slot) goes back to the head of its queue's line, free for
+  // any worker; the workers are paused by then (gate), so it is not fetched again here until a slot frees.
   const processor: Processor<JobData> = async (job, token) => {
+    if (!slots.take()) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    try {
+      return await runTaken(job, token);
+    } finally {
+      slots.give();
+    }
+  };
+  const runTaken: Processor<JobData> = async (job, token) => {
     // A job fetched just as the worker paused (a blocked fetch returns after pause()): hand it back.
     if (heartbeat.failing) {
       await job.moveToDelayed(Date.now() + UNHEALTHY_RETRY_MS, token);
@@ -171,22 +201,24 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     // A dead worker's jobs show as stalled within ~1.5 lock durations (lock expiry + check).
     lockDuration: options.lockDurationMs,
     stalledInterval: Math.max(1000, Math.round(options.lockDurationMs / 2)),
+    // BullMQ's pause stops a worker's stalled checks too; the taking workers pause whenever the
+    // slots are full, so the checks run in a worker of their own per queue that never pauses.
+    skipStalledCheck: true,
     autorun: true,
   };
   // Two BullMQ workers: the queue's, and the host queue's (jobs that must run on this host, such as
-  // a run in a kept worktree made here); each takes up to the concurrency.
+  // a run in a kept worktree made here); together they run at most the concurrency (slots).
   const queueNames = [options.queue, ...(hostQueue ? [hostQueue] : [])];
-  bulls = queueNames.map((name) => {
-    const bull = new Worker<JobData>(name, processor, bullOptions);
+  const watch = <W extends Worker>(bull: W, name: string): W =>
     // Connection errors (retried by ioredis), failed lock renewals ("could not renew lock for job …"),
     // stalled checks: BullMQ goes on after each, but a worker that keeps failing must say so.
     bull.on('error', (error) => failures.failed(`BullMQ worker ${options.workerId} (queue '${name}')`, error));
-    return bull;
-  });
-  await Promise.all(bulls.map((bull) => bull.waitUntilReady()));
-  if (heartbeat.failing) await Promise.all(bulls.map((bull) => bull.pause(true)));
+  bulls = queueNames.map((name) => watch(new Worker<JobData>(name, processor, bullOptions), name));
+  const checkers = queueNames.map((name) => watch(new Worker(name, undefined, { ...bullOptions, skipStalledCheck: false, autorun: false }), name));
+  await Promise.all([...bulls, ...checkers].map((bull) => bull.waitUntilReady()));
+  await Promise.all(checkers.map((checker) => checker.startStalledCheckTimer()));
+  gate();
 
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       const graceTimer = setTimeout(() => {
@@ -197,7 +229,7 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
         }
       }, options.shutdownGraceMs);
       try {
-        await Promise.all(bulls.map((bull) => bull.close()));
+        await Promise.all([...bulls, ...checkers].map((bull) => bull.close()));
       } finally {
         clearTimeout(graceTimer);
       }

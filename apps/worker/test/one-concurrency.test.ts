@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './harness.js';
+
+// A worker takes from its queue and its host queue (two BullMQ workers) under one concurrency.
+describe('one concurrency over the queue and the host queue', () => {
+  let h: Harness;
+  let dir: string;
+  beforeAll(() => {
+    h = createHarness('one-concurrency');
+    dir = mkdtempSync(join(tmpdir(), 'kingly-one-concurrency-'));
+  });
+  afterAll(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs at most its concurrency (2) with 4 jobs on each queue, and every job once', async () => {
+    const worker = await h.startWorker({ concurrency: 2, host: 'slots-host' });
+    expect(worker.hostQueue).toBeDefined();
+    const running = join(dir, 'running');
+    const order = join(dir, 'order');
+    // Each job notes "<id> <jobs running with it>" (as its processes see them), then works a while.
+    const command = `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "$KINGLY_JOB_ID $(ls ${running} | wc -l)" >> ${order}; sleep 1.5; rm ${running}/$KINGLY_JOB_ID`;
+    const specs = Array.from({ length: 4 }, () => ({ command }));
+    const ids = [
+      ...(await h.client.enqueueMany(specs)).map((j) => j.id),
+      ...(await h.client.enqueueMany(specs, { host: 'slots-host' })).map((j) => j.id),
+    ];
+    // Sample the worker's running jobs (its processes alive) until every job has ended.
+    let maxRunning = 0;
+    let ended = false;
+    const sampling = (async () => {
+      while (!ended) {
+        maxRunning = Math.max(maxRunning, worker.running.size);
+        await delay(10);
+      }
+    })();
+    try {
+      const records = await h.client.waitForJobs(ids, { timeoutMs: 90_000 });
+      expect(records.map((r) => r.state)).toEqual(ids.map(() => 'succeeded'));
+    } finally {
+      ended = true;
+      await sampling;
+    }
+    expect(maxRunning).toBe(2);
+    const lines = readFileSync(order, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    expect(lines.map(([id]) => id).sort()).toEqual([...ids].sort());
+    expect(Math.max(...lines.map(([, together]) => Number(together)))).toBeLessThanOrEqual(2);
+  }, 120_000);
+});
