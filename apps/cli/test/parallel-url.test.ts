@@ -15,7 +15,8 @@ const url = `file://${bare}`;
 /** A clone of the remote, where "someone else" pushes to the base. */
 let upstream: TestRepo;
 
-interface StreamJson { stream: string; branch: string; worktree: string; host: string; state: string; git: unknown }
+interface GitJson { ahead: number; behind: number; filesChanged: number; conflicts: string[] }
+interface StreamJson { stream: string; branch: string; worktree: string; host: string; state: string; git: GitJson | null; gitNote?: string }
 interface SyncJson { stream: string; outcome: string; committed: boolean; conflicts: string[] }
 
 /** Commits `files` in the upstream clone and pushes them to the remote's main; the new sha. */
@@ -40,6 +41,18 @@ async function hostsOf(name: string): Promise<string[]> {
   const jobs = await client.listJobs({ limit: 1000 });
   return [...new Set(jobs.filter((j) => j.name?.startsWith(name)).map((j) => `${j.state}@${j.host}`))].sort();
 }
+/** The figures jobs of status for set `name`, as state@host, one per job. */
+async function statusJobs(name: string): Promise<string[]> {
+  const jobs = await client.listJobs({ limit: 1000 });
+  return jobs.filter((j) => j.name?.startsWith(`parallel status ${name} `)).map((j) => `${j.state}@${j.host}`).sort();
+}
+/** `parallel status <name> --json`: its streams, stderr and how long it took. */
+async function statusOf(name: string, ...args: string[]): Promise<{ streams: StreamJson[]; stderr: string; ms: number }> {
+  const started = Date.now();
+  const result = await kingly(['parallel', 'status', name, '--json', ...args], env, { cwd: tmp.path, timeoutMs: 120_000 });
+  expect(result.exitCode, result.stderr).toBe(0);
+  return { streams: (JSON.parse(result.stdout) as { streams: StreamJson[] }).streams, stderr: result.stderr, ms: Date.now() - started };
+}
 
 beforeAll(() => {
   const seed = makeRepo(join(tmp.path, 'seed'));
@@ -56,7 +69,11 @@ describe('a stream set of a URL repository', () => {
     const init = await kingly(['parallel', 'init', 'demo', '--streams=2', '--prompt', 'add a greeting [turns:1]', '--repo', url, '-f', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
     expect(init.exitCode, init.stderr).toBe(0);
     const streams = (JSON.parse(init.stdout) as { streams: StreamJson[] }).streams;
-    expect(streams.map((s) => [s.stream, s.state, s.host, s.git])).toEqual([['1', 'succeeded', 'alpha', null], ['2', 'succeeded', 'alpha', null]]);
+    // Its git figures come from a job on alpha, in alpha's mirror: one commit ahead each, the base not moved.
+    expect(streams.map((s) => [s.stream, s.state, s.host, s.git])).toEqual([
+      ['1', 'succeeded', 'alpha', { ahead: 1, behind: 0, filesChanged: 1, conflicts: [] }],
+      ['2', 'succeeded', 'alpha', { ahead: 1, behind: 0, filesChanged: 1, conflicts: [] }],
+    ]);
     const [one, two] = streams as [StreamJson, StreamJson];
     const mirror = mirrorOf(one.worktree);
     await start('beta');
@@ -64,6 +81,10 @@ describe('a stream set of a URL repository', () => {
     // sync without a conflict: leftovers of stream 1 become their own commit, the base's new commit comes in.
     writeFileSync(join(one.worktree, 'leftover.txt'), 'not committed by the agent\n');
     const news = pushToBase('news on the base', { 'base.txt': 'new\n' });
+    expect((await statusOf('demo')).streams.map((s) => [s.stream, s.git])).toEqual([
+      ['1', { ahead: 1, behind: 1, filesChanged: 1, conflicts: [] }],
+      ['2', { ahead: 1, behind: 1, filesChanged: 1, conflicts: [] }],
+    ]);
     const synced = await kingly(['parallel', 'sync', 'demo', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
     expect(synced.exitCode, synced.stderr).toBe(0);
     expect((JSON.parse(synced.stdout) as SyncJson[]).map((r) => [r.stream, r.outcome, r.committed, r.conflicts])).toEqual([
@@ -87,6 +108,13 @@ describe('a stream set of a URL repository', () => {
     const nowhere = await kingly(['parallel', 'merge', 'demo', '1', '--into', 'nowhere'], env, { cwd: tmp.path, timeoutMs: 120_000 });
     expect(nowhere.exitCode).toBe(2);
     expect(nowhere.stderr).toContain(`'nowhere' is not a branch of ${url}`);
+
+    // The base now has stream 1's greeting.txt: status names it as stream 2's conflict.
+    const afterMerge = (await statusOf('demo')).streams;
+    expect(afterMerge.find((s) => s.stream === '2')?.git).toMatchObject({ conflicts: ['greeting.txt'] });
+    expect(afterMerge.find((s) => s.stream === '1')?.git).toMatchObject({ ahead: 0, conflicts: [] });
+    expect(await hostsOf('parallel status demo')).toEqual(['succeeded@alpha']);
+    expect(git(mirror, 'for-each-ref', 'refs/kingly/'), "status's own refs of the base are gone").toBe('');
 
     // merge refused: stream 2 wrote greeting.txt too; nothing is pushed, no temporary worktree is left.
     const refused = await kingly(['parallel', 'merge', 'demo', '2'], env, { cwd: tmp.path, timeoutMs: 120_000 });
@@ -124,11 +152,30 @@ describe('a stream set of a URL repository', () => {
     expect((await kingly(['parallel', 'list', '--json'], env, { cwd: tmp.path })).stdout).not.toContain('"demo"');
   }, 300_000);
 
-  it("with no worker of the worktrees' host up, sync --rebase says so and waits (beta idle) until one starts", async () => {
+  it("status with the worktrees' host busy or down: figures unknown within --git-timeout, no job left queued; sync --rebase says so and waits (beta idle) until one starts", async () => {
     const init = await kingly(['parallel', 'init', 'later', '--streams=1', '--prompt', 'work [turns:1] [file:later.txt]', '--repo', url, '-f', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
     expect(init.exitCode, init.stderr).toBe(0);
     const [stream] = (JSON.parse(init.stdout) as { streams: StreamJson[] }).streams as [StreamJson];
+
+    // Its host busy (both slots taken by sleeps): status waits --git-timeout, then the figures are unknown and the job is removed, not left queued.
+    const sleeps = await Promise.all([1, 2].map(async () => (JSON.parse((await kingly(['run', '--json', '--host', stream.host, '--', 'sleep', '600'], env, { cwd: tmp.path })).stdout) as { id: string }).id));
+    await waitFor(async () => (await Promise.all(sleeps.map((id) => client.getJob(id)))).every((j) => j.state === 'running'), { timeoutMs: 60_000, message: `two sleeps running on ${stream.host}` });
+    const busy = await statusOf('later', '--git-timeout', '2s');
+    expect(busy.streams[0]?.git).toBeNull();
+    expect(busy.streams[0]?.gitNote).toMatch(/^job \S+ was not done within 2(\.0)?s \(removed from its queue\)$/);
+    expect(busy.stderr).toContain(`kingly: git figures of later/1 on ${stream.host} unknown: job `);
+    // The one before it is init's (-f prints the status), done on the host.
+    expect(await statusJobs('later')).toEqual(['cancelled@null', `succeeded@${stream.host}`]);
+    for (const id of sleeps) await client.cancel(id, { graceMs: 1000 });
+
+    // No worker of its host up: no job is queued at all, the figures are unknown at once, and why is said.
     await stop(stream.host);
+    const down = await statusOf('later', '--git-timeout', '60s');
+    expect(down.streams[0]).toMatchObject({ state: 'succeeded', git: null, gitNote: `no worker of host '${stream.host}' is up` });
+    expect(down.stderr).toContain(`kingly: git figures of later/1 on ${stream.host} unknown: no worker of host '${stream.host}' is up`);
+    expect(down.ms, 'status did not wait for the 60 s of --git-timeout').toBeLessThan(30_000);
+    expect(await statusJobs('later')).toEqual(['cancelled@null', `succeeded@${stream.host}`]);
+    expect((await statusOf('later', '--no-git')).streams[0]).toMatchObject({ git: null });
     const news = pushToBase('news for later', { 'later-base.txt': 'new\n' });
     const syncing = kingly(['parallel', 'sync', 'later', '--rebase', '--json'], env, { cwd: tmp.path, timeoutMs: 180_000 });
     const queued = await waitFor(async () => (await client.listJobs({ limit: 1000 })).find((j) => j.name === 'parallel sync later/1'), { timeoutMs: 60_000, message: 'the sync job of later/1 was queued' });
@@ -148,5 +195,22 @@ describe('a stream set of a URL repository', () => {
     expect(git(stream.worktree, 'rev-list', '--merges', `${news}..HEAD`)).toBe('');
     expect(await client.getJob(queued.id)).toMatchObject({ state: 'succeeded', host: stream.host });
     expect((await kingly(['parallel', 'clean', 'later', '--force'], env, { cwd: tmp.path, timeoutMs: 120_000 })).exitCode).toBe(0);
+  }, 300_000);
+
+  it('status --watch reads the git figures when a run ends, not every frame', async () => {
+    const tasks = join(tmp.path, 'watched.json');
+    writeFileSync(tasks, JSON.stringify([{ name: 'quick', prompt: 'quick [turns:1] [file:quick.txt]' }, { name: 'slow', prompt: 'slow [turns:8][slow:500] [file:slow.txt]' }]));
+    const init = await kingly(['parallel', 'init', 'watched', '--tasks', tasks, '--repo', url], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(init.exitCode, init.stderr).toBe(0);
+    const watch = await kingly(['parallel', 'status', 'watched', '--watch', '--json'], env, { cwd: tmp.path, timeoutMs: 120_000 });
+    expect(watch.exitCode, watch.stderr).toBe(0);
+    const frames = watch.stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { streams: StreamJson[] }).streams);
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    for (const stream of frames.at(-1)!) expect(stream).toMatchObject({ state: 'succeeded', git: { ahead: 1, behind: 0, filesChanged: 1, conflicts: [] } });
+    // A running stream's figures wait for its end; an ended one's are read once, when it ends (or at the start).
+    for (const frame of frames) for (const s of frame) if (s.state === 'running' || s.state === 'queued') expect(s).toMatchObject({ git: null, gitNote: `its agent is ${s.state}` });
+    expect(frames.some((f) => f.some((s) => s.state === 'running') && f.some((s) => s.git !== null)), 'a frame with the quick stream\'s figures while the slow one runs').toBe(true);
+    expect((await statusJobs('watched')).length).toBeLessThanOrEqual(2);
+    expect((await kingly(['parallel', 'clean', 'watched', '--force'], env, { cwd: tmp.path, timeoutMs: 120_000 })).exitCode).toBe(0);
   }, 300_000);
 });

@@ -29,22 +29,55 @@ export interface HostJobResult {
  * them all. An interrupted CLI leaves them queued; they run when a worker of the host takes them.
  */
 export async function runHostJobs(ctx: SetContext, jobs: readonly HostJob[]): Promise<HostJobResult[]> {
-  const { hostQueueName } = await import('@kingly/cmd');
   const { warnWhenNoWorker } = await import('../follow-run.js');
   const ids: string[] = [];
-  const queues = new Set<string>();
-  for (const job of jobs) {
-    const queue = job.home.host ? hostQueueName(job.home.queue, job.home.host) : job.home.queue;
-    queues.add(queue);
-    const spec = { argv: ['sh', '-c', job.script, 'kingly-parallel', ...job.args], cwd: job.cwd, name: job.name, tags: ['parallel'] };
-    ids.push((await ctx.client.enqueue(spec, { queue })).id);
-  }
-  for (const queue of queues) await warnWhenNoWorker(ctx.client, queue, (text) => write(process.stderr, `kingly: ${text}\n`));
+  for (const job of jobs) ids.push(await enqueueHostJob(ctx, job));
+  for (const queue of new Set(await Promise.all(jobs.map(hostJobQueue)))) await warnWhenNoWorker(ctx.client, queue, (text) => write(process.stderr, `kingly: ${text}\n`));
   const records = await ctx.client.waitForJobs(ids);
   return Promise.all(records.map((job) => readResult(ctx, job)));
 }
 
-async function readResult(ctx: SetContext, job: JobRecord): Promise<HostJobResult> {
+/**
+ * Like runHostJobs, for answers that are worth only a short wait: a job whose host has no worker up
+ * is not queued, and one not done within `timeoutMs` is cancelled (removed while still queued).
+ * Such a job's place holds why it has no result.
+ */
+export async function runHostJobsWithin(ctx: Pick<SetContext, 'client'>, jobs: readonly HostJob[], timeoutMs: number): Promise<Array<HostJobResult | { readonly unknown: string }>> {
+  const { takesFrom, formatDuration } = await import('@kingly/cmd/lite');
+  const workers = await ctx.client.listWorkers();
+  const out: Array<HostJobResult | { unknown: string } | string> = [];
+  for (const job of jobs) {
+    const queue = await hostJobQueue(job);
+    if (workers.some((w) => w.alive && takesFrom(w, queue))) out.push(await enqueueHostJob(ctx, job));
+    else out.push({ unknown: job.home.host ? `no worker of host '${job.home.host}' is up` : `no worker takes from queue '${queue}'` });
+  }
+  const ids = out.filter((x) => typeof x === 'string');
+  const ended = new Map<string, JobRecord>();
+  await ctx.client.waitForJobs(ids, { timeoutMs, onEach: (record) => ended.set(record.id, record) }).catch(async (error: unknown) => {
+    const { ErrorCodes, KinglyError } = await import('@kingly/cmd/lite');
+    if (!(error instanceof KinglyError && error.code === ErrorCodes.TIMEOUT)) throw error;
+  });
+  return Promise.all(out.map(async (x) => {
+    if (typeof x !== 'string') return x;
+    const record = ended.get(x);
+    if (record) return readResult(ctx, record);
+    const { action } = await ctx.client.cancel(x, { wait: false });
+    if (action === 'already-ended') return readResult(ctx, await ctx.client.getJob(x));
+    return { unknown: `job ${x} was not done within ${formatDuration(timeoutMs)} (${action === 'removed' ? 'removed from its queue' : 'cancelled'})` };
+  }));
+}
+
+async function hostJobQueue(job: HostJob): Promise<string> {
+  const { hostQueueName } = await import('@kingly/cmd/lite');
+  return job.home.host ? hostQueueName(job.home.queue, job.home.host) : job.home.queue;
+}
+
+async function enqueueHostJob(ctx: Pick<SetContext, 'client'>, job: HostJob): Promise<string> {
+  const spec = { argv: ['sh', '-c', job.script, 'kingly-parallel', ...job.args], cwd: job.cwd, name: job.name, tags: ['parallel'] };
+  return (await ctx.client.enqueue(spec, { queue: await hostJobQueue(job) })).id;
+}
+
+async function readResult(ctx: Pick<SetContext, 'client'>, job: JobRecord): Promise<HostJobResult> {
   const said: Array<[string, string]> = [];
   const last = { stderr: '', system: '' };
   for await (const entry of ctx.client.followLogs(job.id, { follow: false })) {

@@ -111,3 +111,36 @@ for branch in $branches; do
   fi
 done
 `;
+
+/**
+ * In a repository holding the streams' branches (a worker's mirror): fetch the base from origin
+ * into a ref of this job's own (deleted after; the mirror's FETCH_HEAD is shared with the worker's
+ * fetches), then for each branch say `branch`, `behind`, `ahead`, `files` (changed since the merge
+ * base) and one `conflict` per file that would conflict with the base (`missing` for a branch that
+ * is not there). Conflicts come from `git merge-tree --write-tree` (git 2.38+); an older git merges
+ * in a temporary worktree instead (removed after). Arguments: base, then branches.
+ */
+export const FIGURES_SCRIPT = `${PRELUDE}base=$1
+shift
+ref="refs/kingly/figures-$$" tmp=
+trap 'git update-ref -d "$ref" 2>/dev/null; [ -z "$tmp" ] || { git worktree remove --force "$tmp/checkout" >/dev/null 2>&1; rm -rf "$tmp"; git worktree prune; }' EXIT
+git fetch --quiet --no-write-fetch-head origin -- "+$base:$ref" >&2 || exit 1
+for branch in "$@"; do
+  tip=$(git rev-parse --verify -q "refs/heads/$branch^{commit}") || { say missing "$branch"; continue; }
+  counts=$(git rev-list --left-right --count "$ref...$tip") || exit 1
+  files=$(git diff --name-only "$ref...$tip") || exit 1
+  say branch "$branch"
+  say behind "\${counts%%[[:space:]]*}"
+  say ahead "\${counts##*[[:space:]]}"
+  say files "$(printf '%s' "$files" | grep -c '')"
+  out=$(git merge-tree --write-tree --name-only --no-messages "$ref" "$tip" 2>/dev/null)
+  case $? in
+    0) ;;
+    1) printf '%s\\n' "$out" | awk 'NR > 1 && $0 != "" && !seen[$0]++' | while IFS= read -r f; do say conflict "$f"; done ;;
+    129)
+      [ -n "$tmp" ] || { tmp=$(mktemp -d "\${TMPDIR:-/tmp}/kingly-figures-XXXXXX") && git worktree add --quiet --detach "$tmp/checkout" "$ref" >&2; } || exit 1
+      (cd "$tmp/checkout" && git reset --quiet --hard "$ref" >&2 && { git $id merge --no-commit --no-ff --quiet "$tip" >/dev/null 2>&1 || conflicts; git merge --abort >/dev/null 2>&1; true; }) || exit 1 ;;
+    *) echo "git merge-tree failed on $branch" >&2; exit 1 ;;
+  esac
+done
+`;

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import type { KinglyClient } from '@kingly/cmd';
+import type { JobRecord } from '@kingly/cmd';
 import { addGlobalOptions } from '../options.js';
 import { paintState } from '../output/colour.js';
 import { formatTable } from '../output/table.js';
 import { printJson, write } from '../output/write.js';
-import { streamRuns, withStreamSet } from './context.js';
-import type { StreamSet } from './stream-set.js';
+import { localRepo, streamRuns, withStreamSet, type SetContext } from './context.js';
+import { DEFAULT_GIT_TIMEOUT_MS, type StreamFigures } from './git-figures.js';
 import { setStatus, type SetStatus } from './stream-status.js';
 
 const WATCH_EVERY_MS = 1000;
@@ -18,15 +18,31 @@ export function parallelStatusCommand(): Command {
         'ahead of and behind the base, files changed and files that would conflict with the base; then totals.',
     )
     .argument('<name>', 'the stream set')
-    .option('--json', 'print { name, base, repo, streams: [{ stream, branch, worktree, host, jobId, state, agent, git }], totals }')
+    .option('--json', 'print { name, base, repo, streams: [{ stream, branch, worktree, host, jobId, state, agent, git, gitNote? }], totals }')
     .option('--watch', 'redraw every second until every stream has ended (Ctrl-C stops)')
-    .addHelpText('after', '\nExamples:\n  $ kingly parallel status demo\n  $ kingly parallel status demo --json | jq .totals');
+    .option('--git-timeout <duration>', 'a set of a URL repository: how long to wait for the git figures from its hosts (e.g. 5s)', `${DEFAULT_GIT_TIMEOUT_MS / 1000}s`)
+    .option('--no-git', 'leave the git figures out (git: null)')
+    .addHelpText(
+      'after',
+      '\nFor a set of a URL repository the git figures come from one kingly job per host that holds ended streams\' ' +
+        "worktrees (in that worker's mirror, the base fetched from the URL); a host with no worker up, or a job not done " +
+        'within --git-timeout (removed, not left queued), leaves its streams\' figures unknown (git: null, gitNote says why). ' +
+        'With --watch they are read at the start and again when a stream\'s run ends, not every frame.' +
+        '\n\nExamples:\n  $ kingly parallel status demo\n  $ kingly parallel status demo --json | jq .totals',
+    );
   addGlobalOptions(command);
-  return command.action(async (name: string, options: { json?: boolean; watch?: boolean }, cmd: Command) => {
+  return command.action(async (name: string, options: { json?: boolean; watch?: boolean; git: boolean; gitTimeout: string }, cmd: Command) => {
+    const { parseDuration } = await import('@kingly/cmd/lite');
+    const figures: FiguresOptions = { git: options.git, timeoutMs: parseDuration(options.gitTimeout, '--git-timeout') };
     await withStreamSet(cmd, name, async (ctx) => {
-      if (!options.watch) return printSetStatus(ctx, options.json === true);
+      if (!options.watch) return printSetStatus(ctx, options.json === true, figures);
+      // A URL set's figures are jobs on its hosts: read again only when the set of ended runs changes.
+      let read: { key: string; figures: ReadonlyMap<string, StreamFigures> | undefined } | undefined;
       for (;;) {
-        const status = await setStatus(ctx.set, await streamRuns(ctx));
+        const runs = await streamRuns(ctx);
+        const key = [...runs.values()].map((list) => (list.at(-1) && !['queued', 'running'].includes(list.at(-1)!.state) ? list.at(-1)!.id : '')).join(' ');
+        if (read?.key !== key || localRepo(ctx.set)) read = { key, figures: await setFigures(ctx, runs, figures) };
+        const status = await setStatus(ctx.set, runs, read.figures);
         const text = options.json ? `${JSON.stringify(status)}\n` : renderStatus(status);
         await write(process.stdout, process.stdout.isTTY && !options.json ? `\x1b[H\x1b[2J${text}` : text);
         if (status.streams.every((s) => !['queued', 'running'].includes(s.state))) return;
@@ -36,9 +52,26 @@ export function parallelStatusCommand(): Command {
   });
 }
 
+/** Which git figures status shows. */
+export interface FiguresOptions {
+  /** Show them at all. @default true */
+  readonly git: boolean;
+  /** How long to wait for a URL set's figures from its hosts. @default DEFAULT_GIT_TIMEOUT_MS (15 s) */
+  readonly timeoutMs: number;
+}
+
+/** The figures for setStatus: none (--no-git), undefined (read there, from the local repository), or from jobs on the hosts. */
+async function setFigures(ctx: Pick<SetContext, 'client' | 'set'>, runs: Map<string, JobRecord[]>, options: FiguresOptions): Promise<ReadonlyMap<string, StreamFigures> | undefined> {
+  if (!options.git) return new Map();
+  if (localRepo(ctx.set)) return undefined;
+  const { hostFigures } = await import('./git-figures.js');
+  return hostFigures(ctx, runs, options.timeoutMs);
+}
+
 /** Prints the set's status once (a table, or JSON). */
-export async function printSetStatus(ctx: { client: KinglyClient; set: StreamSet }, json: boolean): Promise<void> {
-  const status = await setStatus(ctx.set, await streamRuns(ctx));
+export async function printSetStatus(ctx: Pick<SetContext, 'client' | 'set'>, json: boolean, figures: FiguresOptions = { git: true, timeoutMs: DEFAULT_GIT_TIMEOUT_MS }): Promise<void> {
+  const runs = await streamRuns(ctx);
+  const status = await setStatus(ctx.set, runs, await setFigures(ctx, runs, figures));
   if (json) return printJson(status);
   await write(process.stdout, renderStatus(status));
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AgentResult, JobRecord } from '@kingly/cmd';
 import { conflictsBetween, gitMaybe, lines } from './git.js';
+import type { StreamFigures } from './git-figures.js';
 import type { StreamSet } from './stream-set.js';
 import { localRepo, streamWorktree } from './context.js';
 
@@ -37,6 +38,8 @@ export interface StreamStatus {
   readonly elapsedMs: number | null;
   readonly agent: StreamAgent;
   readonly git: StreamGit | null;
+  /** Why `git` is null, for a set of a URL repository (its figures come from jobs on the hosts). @default absent */
+  readonly gitNote?: string;
 }
 
 export interface SetStatus {
@@ -81,11 +84,16 @@ export async function streamGit(set: StreamSet, branch: string): Promise<StreamG
   return { ahead: ahead ?? 0, behind: behind ?? 0, filesChanged: changed.length, conflicts: await conflictsBetween(repo, base, tip) };
 }
 
-export async function setStatus(set: StreamSet, runs: Map<string, JobRecord[]>): Promise<SetStatus> {
+/**
+ * The set's status. `figures`: each stream's git figures when they were read elsewhere (a URL
+ * set's, from jobs on its hosts; an empty map for none); without it they are read from the local repository.
+ */
+export async function setStatus(set: StreamSet, runs: Map<string, JobRecord[]>, figures?: ReadonlyMap<string, StreamFigures>): Promise<SetStatus> {
   const streams = await Promise.all(
     set.streams.map(async (entry): Promise<StreamStatus> => {
       const list = runs.get(entry.stream) ?? [];
       const newest = list.at(-1);
+      const known = figures ? (figures.get(entry.stream) ?? { git: null }) : { git: await streamGit(set, entry.branch) };
       return {
         stream: entry.stream,
         branch: entry.branch,
@@ -95,7 +103,8 @@ export async function setStatus(set: StreamSet, runs: Map<string, JobRecord[]>):
         state: newest?.state ?? 'missing',
         elapsedMs: list[0]?.startedAt ? (newest?.finishedAt ? Date.parse(newest.finishedAt) : Date.now()) - Date.parse(list[0].startedAt) : null,
         agent: streamAgent(list),
-        git: await streamGit(set, entry.branch),
+        git: known.git,
+        ...(known.note !== undefined ? { gitNote: known.note } : {}),
       };
     }),
   );
