@@ -83,7 +83,7 @@ describe('kingly status', () => {
       },
       { timeoutMs: 20_000, message: `status --json to show job ${id} with its first sample` },
     );
-    expect(Object.keys(report).sort()).toEqual(['counts', 'paused', 'recentFailures', 'running', 'webhooks', 'workers']);
+    expect(Object.keys(report).sort()).toEqual(['counts', 'hostQueues', 'paused', 'recentFailures', 'running', 'webhooks', 'workers']);
     expect(report.workers.find((w) => w.pid === worker().pid)).toMatchObject({ alive: true, concurrency: 2 });
     const job = report.running.find((j) => j.id === id)!;
     for (const key of ['pid', 'host', 'startedAt', 'cpuPercent', 'rssBytes', 'processCount']) expect(job[key], key).not.toBeNull();

@@ -47,6 +47,7 @@ export type { FollowLogsOptions } from './client/follow-logs.js';
 export type { ReadEventsOptions, OnCompleteOptions, CompleteListener } from './client/events.js';
 export type { WaitOptions } from './client/wait.js';
 export { DEAD_WORKER_LISTED_MS, type WorkerInfo, type WorkerHeartbeat, type StatusReport } from './client/workers.js';
+export type { HostQueueStatus } from './client/host-queues.js';
 export { BULL_JOB_DEFAULTS } from './client/context.js';
 export * from './control.js';
 export { validateSignal, type CancelOptions, type CancelResult } from './client/cancel.js';

@@ -16,4 +16,5 @@ export { CONFIG_FILE_NAME, configFromSources, findConfigFile, type KinglyConfig,
 export { REDIS_CA_ENV } from './redis-tls.js';
 export { readStatus, type ReadStatusOptions } from './client/read-status.js';
 export type { StatusReport, WorkerInfo } from './client/workers.js';
+export type { HostQueueStatus } from './client/host-queues.js';
 export type { WebhookStatus } from './webhooks/stats.js';

@@ -23,7 +23,7 @@ export function statusCommand(): Command {
         'many jobs wait, the latest failures, and how webhook deliveries go; with the local stack, whether ' +
         'each of its daemons (redis, worker, API) is up under PM2 and how often PM2 restarted it.',
     )
-    .option('--json', 'print {"counts", "workers", "running", "recentFailures", "webhooks", "paused", "localStack"} (with --watch: one line per refresh)')
+    .option('--json', 'print {"counts", "workers", "running", "recentFailures", "webhooks", "hostQueues", "paused", "localStack"} (with --watch: one line per refresh)')
     .option('-w, --watch', 'refresh until Ctrl-C (in place on a terminal)')
     .option('--interval <duration>', 'with --watch, refresh this often: 500ms, 2s, 1m (default: 2s)')
     .addHelpText(
@@ -42,13 +42,14 @@ Examples:
       const config = await loadConfig(cmd);
       const redisUrl = await redisUrlFor(config);
       const report = await readStatus({ redisUrl, prefix: config.prefix, queue: config.queue });
-      const paused = await pausedQueues(redisUrl, config.prefix, [config.queue, ...report.workers.map((w) => w.queue)]);
+      const paused = await pausedQueues(redisUrl, config.prefix, [config.queue, ...report.workers.map((w) => w.queue), ...report.hostQueues.map((q) => q.queue)]);
+      const hostQueues = report.hostQueues.map((q) => ({ ...q, paused: paused.includes(q.queue) }));
       // The local stack's daemons as PM2 sees them (PM2 is loaded only when the stack is in use).
       const stack = config.redisUrl === undefined ? await (await import('../stack/stack-status.js')).localStackStatus(config.home) : undefined;
-      if (options.json) return printJson({ ...report, paused, ...(stack ? { localStack: stack } : {}) });
+      if (options.json) return printJson({ ...report, hostQueues, paused, ...(stack ? { localStack: stack } : {}) });
       const pausedLines = paused.map((q) => `queue '${q}' is PAUSED: its queued jobs wait (kingly resume${q === config.queue ? '' : ` --queue ${q}`})\n`).join('');
       const stackLine = stack ? (await import('../stack/stack-status.js')).localStackText(stack) : '';
-      await write(process.stdout, stackLine + pausedLines + statusText(report));
+      await write(process.stdout, stackLine + pausedLines + statusText({ ...report, hostQueues }));
       return;
     }
     const intervalMs = options.interval === undefined ? 2000 : parseDuration(options.interval, '--interval');

@@ -1,10 +1,10 @@
-import type { StatusReport, WebhookStatus } from '@kingly/cmd';
+import type { HostQueueStatus, StatusReport, WebhookStatus } from '@kingly/cmd';
 import { ago, clip, FAILURE_TABLE_HEAD, failureRow, RUNNING_TABLE_HEAD, runningRow, WORKER_TABLE_HEAD, workerRow } from './format-job.js';
 import { paintState } from './colour.js';
 import { formatTable } from './table.js';
 
 /** `kingly status` as text: counts, workers, running jobs with their live figures, recent failures. */
-export function statusText(report: StatusReport, now = Date.now()): string {
+export function statusText(report: Omit<StatusReport, 'hostQueues'> & { readonly hostQueues: ReadonlyArray<HostQueueStatus & { readonly paused?: boolean }> }, now = Date.now()): string {
   const counts = Object.entries(report.counts)
     .filter(([state, n]) => n > 0 || state === 'queued' || state === 'running')
     .map(([state, n]) => (n > 0 ? paintState(state, `${state} ${n}`) : `${state} ${n}`))
@@ -28,6 +28,11 @@ export function statusText(report: StatusReport, now = Date.now()): string {
     sections.push(`agents: ${agents.length} running, ${agents.reduce((n, r) => n + (r.agent?.turns ?? 0), 0)} turns, $${cost.toFixed(4)} so far (kingly parallel list)\n`);
   }
   if (report.counts.queued > 0) sections.push(`queued: ${report.counts.queued} job(s) waiting for a worker\n`);
+  // Jobs sent to one host (kingly run --host): a worker of that host takes them.
+  if (report.hostQueues.length > 0) {
+    const lines = report.hostQueues.map((q) => `  ${q.queue}  queued ${q.queued}, running ${q.running}${q.paused ? ', PAUSED' : ''}\n`);
+    sections.push(`host queues:\n${lines.join('')}`);
+  }
   if (report.recentFailures.length > 0) {
     sections.push(`recent failures:\n${formatTable(FAILURE_TABLE_HEAD, report.recentFailures.map((r) => failureRow(r, now)))}`);
   }

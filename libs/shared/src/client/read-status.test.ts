@@ -59,7 +59,7 @@ describe('readStatus', () => {
 
   it('an unused prefix reads as nothing at all; an unreachable Redis is E_REDIS_UNREACHABLE', async () => {
     const empty = await readStatus({ redisUrl: inject('redisUrl'), prefix: uniqueName('empty') });
-    expect(empty).toEqual({ counts: expect.objectContaining({ queued: 0, running: 0 }) as unknown, workers: [], running: [], recentFailures: [], webhooks: [] });
+    expect(empty).toEqual({ counts: expect.objectContaining({ queued: 0, running: 0 }) as unknown, workers: [], running: [], recentFailures: [], webhooks: [], hostQueues: [] });
     await expect(readStatus({ redisUrl: 'redis://127.0.0.1:1', connectTimeoutMs: 500 })).rejects.toMatchObject({ code: 'E_REDIS_UNREACHABLE' });
   });
 });

@@ -8,6 +8,7 @@ import { dropExpired } from '../store/expire.js';
 import { newestFirst } from './get-jobs.js';
 import { compareText } from '../compare-text.js';
 import { parseWebhookStats, type WebhookStatus } from '../webhooks/stats.js';
+import { hostQueueStatus, type HostQueueStatus } from './host-queues.js';
 
 /** A worker as its heartbeat describes it. */
 export interface WorkerInfo {
@@ -89,6 +90,8 @@ export interface StatusReport {
   readonly recentFailures: JobRecord[];
   /** Delivery figures of every webhook the API has tried (`<prefix>:webhooks`); [] when none. */
   readonly webhooks: WebhookStatus[];
+  /** Host queues (`<queue>@<host>`) with jobs queued or running, by name; [] when none. */
+  readonly hostQueues: HostQueueStatus[];
 }
 
 /** How many recent events are read to find the latest failures. */
@@ -130,7 +133,8 @@ export async function status(ctx: StatusContext): Promise<StatusReport> {
   const perWorker = new Map<string, number>();
   for (const r of running) if (r.workerId) perWorker.set(r.workerId, (perWorker.get(r.workerId) ?? 0) + 1);
   const current = workers.map((w) => (w.alive ? { ...w, running: perWorker.get(w.id) ?? 0 } : w));
-  return { counts, workers: current, running, recentFailures, webhooks: parseWebhookStats(webhookHash) };
+  const hostQueues = await hostQueueStatus(redis, ctx.keys, await ctx.knownQueues(), running);
+  return { counts, workers: current, running, recentFailures, webhooks: parseWebhookStats(webhookHash), hostQueues };
 }
 
 /**
