@@ -89,7 +89,7 @@ describe('kingly pause / resume', () => {
       expect(waited.exitCode).not.toBe(0);
       expect(await stateOf(id)).toBe('queued');
       const resumed = await kingly(['resume', '--json'], env);
-      expect(JSON.parse(resumed.stdout)).toEqual({ queue: 'commands', paused: false });
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ queue: 'commands', paused: false });
       expect((await kingly(['wait', id], env)).exitCode).toBe(0);
       expect((JSON.parse((await kingly(['status', '--json'], env)).stdout) as { paused: string[] }).paused).toEqual([]);
     } finally {

@@ -14,6 +14,7 @@ import { Reaper } from './reaper.js';
 import { RetentionLoop } from './retention-loop.js';
 import { Sampler } from './sampler.js';
 import { SlotPool } from './slot-pool.js';
+import { followPause } from './follow-pause.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { startWorktreeCleanup } from './worktree/index.js';
 
@@ -42,8 +43,10 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
     connectRedis(options.redisUrl, { maxRetriesPerRequest: null }),
   ]);
   // Programs that read kingly's keys without @kingly/cmd check it (docs/protocol.md); no TTL.
-  // The queue it serves is known from now on, so a bare plain-BullMQ id is looked for there too.
-  await redis.multi().set(keys.protocol, String(PROTOCOL_VERSION)).sadd(keys.queues, options.queue).exec();
+  // The queues it serves are known from now on, so a bare plain-BullMQ id is looked for there too
+  // (and kingly pause of its queue finds its host queue).
+  const hostQueue = hostQueueOf(options);
+  await redis.multi().set(keys.protocol, String(PROTOCOL_VERSION)).sadd(keys.queues, options.queue, ...(hostQueue ? [hostQueue] : [])).exec();
   const running = new Map<string, RunningJob>();
   const cookies = new CookieCache();
   const client = new KinglyClient({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue });
@@ -91,7 +94,6 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
       .catch((error: unknown) => failures.failed(`pausing or resuming BullMQ workers of ${options.workerId}`, error));
   };
   const slots = new SlotPool(options.concurrency, () => gate());
-  const hostQueue = hostQueueOf(options);
   // kingly concurrency N: BullMQ's Worker takes a new concurrency while it runs (a message that
   // comes before the Worker, and so the heartbeat, exist is dropped: it starts with its own).
   const stopControl = await listenForControl(redis, keys, options.workerId, running, (concurrency) => {
@@ -209,6 +211,8 @@ export async function createWorker(input: WorkerOptions): Promise<KinglyWorker> 
   // Two BullMQ workers: the queue's, and the host queue's (jobs that must run on this host, such as
   // a run in a kept worktree made here); together they run at most the concurrency (slots).
   const queueNames = [options.queue, ...(hostQueue ? [hostQueue] : [])];
+  // Its queue paused (kingly pause) before this host queue was known: it waits too.
+  if (hostQueue) await followPause(client, options.queue, hostQueue);
   const watch = <W extends Worker>(bull: W, name: string): W =>
     // Connection errors (retried by ioredis), failed lock renewals ("could not renew lock for job …"),
     // stalled checks: BullMQ goes on after each, but a worker that keeps failing must say so.
