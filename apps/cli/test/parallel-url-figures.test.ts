@@ -8,7 +8,7 @@ import { FIGURES_SCRIPT } from '../src/parallel/host-scripts.js';
 // The script behind `kingly parallel status` of a URL set, run as a worker's job runs it (sh, in
 // the worker's mirror), on a real remote and mirror: its figures with git's merge-tree, and the
 // same figures where git is older than 2.38 (a git on PATH that refuses `merge-tree --write-tree`
-// as such a git does, exit 129).
+// as such a git does, exit 129). The local path of status runs it too, on the repository's own base.
 const tmp = tempDir('kingly-figures');
 afterAll(() => tmp.remove());
 
@@ -38,9 +38,9 @@ function setUp(): void {
   chmodSync(join(oldGit, 'git'), 0o755);
 }
 
-async function figures(path: string): Promise<string[]> {
-  const result = await execa('sh', ['-c', FIGURES_SCRIPT, 'kingly-parallel', 'main', 's1', 's2', 'gone'], {
-    cwd: mirror,
+async function figures(path: string, from: 'origin' | 'local' = 'origin', cwd = mirror): Promise<string[]> {
+  const result = await execa('sh', ['-c', FIGURES_SCRIPT, 'kingly-parallel', 'main', from, 's1', 's2', 'gone'], {
+    cwd,
     env: { PATH: path, HOME: tmp.path, TMPDIR: tmp.path },
     extendEnv: false,
     reject: false,
@@ -60,6 +60,10 @@ describe('the figures script of parallel status', () => {
     expect(await figures(process.env.PATH!)).toEqual(expected);
     expect(await figures(`${oldGit}:${process.env.PATH!}`)).toEqual(expected);
     expect(git(mirror, 'for-each-ref', 'refs/kingly/'), 'the base ref of the script is deleted').toBe('');
+    // from=local (a set of a local repository): the repository's own main, no fetch, no ref of its own.
+    git(mirror, 'push', '--quiet', bare, 's1', 's2');
+    expect(await figures(process.env.PATH!, 'local', bare)).toEqual(expected);
+    expect(git(bare, 'for-each-ref', 'refs/kingly/')).toBe('');
     expect(git(mirror, 'worktree', 'list', '--porcelain').match(/^worktree /gm), 'the temporary worktree is removed').toHaveLength(1);
     expect(readdirSync(tmp.path).filter((f) => f.startsWith('kingly-figures-'))).toEqual([]);
   });

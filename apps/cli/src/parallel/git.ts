@@ -9,11 +9,16 @@ export class GitFailure extends Error {
 }
 
 /** Runs git in `cwd` (argv, no shell) with the caller's GIT_* variables dropped; resolves with trimmed stdout. */
-export function git(cwd: string, ...args: string[]): Promise<string> {
+export const git = (cwd: string, ...args: string[]): Promise<string> => run(cwd, 'git', args);
+
+/** Runs a shell script of host-scripts.ts here, in `cwd`, as a host job would (`sh -c script kingly-parallel ...args`); resolves with its trimmed stdout. */
+export const runScript = (cwd: string, script: string, args: readonly string[]): Promise<string> => run(cwd, 'sh', ['-c', script, 'kingly-parallel', ...args]);
+
+function run(cwd: string, file: string, args: readonly string[]): Promise<string> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new GitFailure(args, typeof error.code === 'number' ? error.code : null, stdout, stderr));
       else resolve(stdout.trim());
     });
@@ -25,18 +30,6 @@ export const gitMaybe = (cwd: string, ...args: string[]): Promise<string | undef
 
 /** Lines of output, without empty ones. */
 export const lines = (text: string | undefined): string[] => (text ?? '').split('\n').filter((l) => l !== '');
-
-/** Files that would conflict when `theirs` is merged into `ours`, computed without touching any checkout (git merge-tree, git ≥ 2.38). */
-export async function conflictsBetween(repo: string, ours: string, theirs: string): Promise<string[]> {
-  try {
-    await git(repo, 'merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs);
-    return [];
-  } catch (error) {
-    // Exit 1: conflicts; stdout is the tree id, then one conflicted file per line.
-    if (error instanceof GitFailure && error.exitCode === 1) return [...new Set(lines(error.stdout).slice(1))];
-    throw error;
-  }
-}
 
 /** `-c` options giving git an identity for kingly's own commits when the repository has none configured. */
 export async function identityArgs(cwd: string): Promise<string[]> {

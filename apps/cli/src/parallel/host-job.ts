@@ -81,13 +81,19 @@ async function readResult(ctx: Pick<SetContext, 'client'>, job: JobRecord): Prom
   const said: Array<[string, string]> = [];
   const last = { stderr: '', system: '' };
   for await (const entry of ctx.client.followLogs(job.id, { follow: false })) {
-    const tagged = entry.stream === 'stdout' ? /^@kingly (\S+) (.*)$/.exec(entry.line) : null;
-    if (tagged) said.push([tagged[1]!, tagged[2]!]);
+    const tagged = entry.stream === 'stdout' ? taggedLine(entry.line) : undefined;
+    if (tagged) said.push(tagged);
     else if (entry.stream !== 'stdout' && entry.line.trim() !== '') last[entry.stream] = entry.line.trim();
   }
   if (job.state === 'succeeded') return { job, said };
   const lastError = last.stderr || last.system;
   return { job, said, failure: `job ${job.id} on ${job.host ?? 'no host'} ended ${job.state}${lastError ? `: ${lastError}` : ''} (kingly logs ${job.id})` };
+}
+
+/** A line `@kingly <tag> <value>` of a script, as [tag, value]. */
+export function taggedLine(line: string): [string, string] | undefined {
+  const tagged = /^@kingly (\S+) (.*)$/.exec(line);
+  return tagged ? [tagged[1]!, tagged[2]!] : undefined;
 }
 
 /** The values said with `tag`. */

@@ -113,18 +113,21 @@ done
 `;
 
 /**
- * In a repository holding the streams' branches (a worker's mirror): fetch the base from origin
- * into a ref of this job's own (deleted after; the mirror's FETCH_HEAD is shared with the worker's
- * fetches), then for each branch say `branch`, `behind`, `ahead`, `files` (changed since the merge
- * base) and one `conflict` per file that would conflict with the base (`missing` for a branch that
- * is not there). Conflicts come from `git merge-tree --write-tree` (git 2.38+); an older git merges
- * in a temporary worktree instead (removed after). Arguments: base, then branches.
+ * In a repository holding the streams' branches (a worker's mirror, or a local repository): take
+ * the base (from=origin: fetched from origin into a ref of this job's own, deleted after, as the
+ * mirror's FETCH_HEAD is shared with the worker's fetches; from=local: the repository's own ref),
+ * then for each branch say `branch`, `behind`, `ahead`, `files` (changed since the merge base) and
+ * one `conflict` per file that would conflict with the base (`missing` for a branch that is not
+ * there; `nobase` alone when the base is not). Conflicts come from `git merge-tree --write-tree`
+ * (git 2.38+); an older git merges in a temporary worktree instead (removed after).
+ * Arguments: base, from (origin or local), then branches.
  */
-export const FIGURES_SCRIPT = `${PRELUDE}base=$1
-shift
-ref="refs/kingly/figures-$$" tmp=
-trap 'git update-ref -d "$ref" 2>/dev/null; [ -z "$tmp" ] || { git worktree remove --force "$tmp/checkout" >/dev/null 2>&1; rm -rf "$tmp"; git worktree prune; }' EXIT
-git fetch --quiet --no-write-fetch-head origin -- "+$base:$ref" >&2 || exit 1
+export const FIGURES_SCRIPT = `${PRELUDE}base=$1 from=$2
+shift 2
+own="refs/kingly/figures-$$" tmp=
+trap '[ "$from" = local ] || git update-ref -d "$own" 2>/dev/null; [ -z "$tmp" ] || { git worktree remove --force "$tmp/checkout" >/dev/null 2>&1; rm -rf "$tmp"; git worktree prune; }' EXIT
+if [ "$from" = origin ]; then git fetch --quiet --no-write-fetch-head origin -- "+$base:$own" >&2 || exit 1; ref=$own; else ref=$base; fi
+ref=$(git rev-parse --verify -q --end-of-options "$ref^{commit}") || { say nobase "$base"; exit 0; }
 for branch in "$@"; do
   tip=$(git rev-parse --verify -q "refs/heads/$branch^{commit}") || { say missing "$branch"; continue; }
   counts=$(git rev-list --left-right --count "$ref...$tip") || exit 1

@@ -5,7 +5,7 @@ import { paintState } from '../output/colour.js';
 import { formatTable } from '../output/table.js';
 import { printJson, write } from '../output/write.js';
 import { localRepo, streamRuns, withStreamSet, type SetContext } from './context.js';
-import { DEFAULT_GIT_TIMEOUT_MS, type StreamFigures } from './git-figures.js';
+import { DEFAULT_GIT_TIMEOUT_MS, hostFigures, localFigures, type FiguresSeen, type StreamFigures } from './git-figures.js';
 import { setStatus, type SetStatus } from './stream-status.js';
 
 const WATCH_EVERY_MS = 1000;
@@ -27,7 +27,7 @@ export function parallelStatusCommand(): Command {
       '\nFor a set of a URL repository the git figures come from one kingly job per host that holds ended streams\' ' +
         "worktrees (in that worker's mirror, the base fetched from the URL); a host with no worker up, or a job not done " +
         'within --git-timeout (removed, not left queued), leaves its streams\' figures unknown (git: null, gitNote says why). ' +
-        'With --watch they are read at the start and again when a stream\'s run ends, not every frame.' +
+        'With --watch a stream\'s figures are read once each time one of its runs has ended, not every frame.' +
         '\n\nExamples:\n  $ kingly parallel status demo\n  $ kingly parallel status demo --json | jq .totals',
     );
   addGlobalOptions(command);
@@ -36,13 +36,11 @@ export function parallelStatusCommand(): Command {
     const figures: FiguresOptions = { git: options.git, timeoutMs: parseDuration(options.gitTimeout, '--git-timeout') };
     await withStreamSet(cmd, name, async (ctx) => {
       if (!options.watch) return printSetStatus(ctx, options.json === true, figures);
-      // A URL set's figures are jobs on its hosts: read again only when the set of ended runs changes.
-      let read: { key: string; figures: ReadonlyMap<string, StreamFigures> | undefined } | undefined;
+      // A URL set's figures are jobs on its hosts: read once for each run that has ended, not every frame.
+      const seen: FiguresSeen = new Map();
       for (;;) {
         const runs = await streamRuns(ctx);
-        const key = [...runs.values()].map((list) => (list.at(-1) && !['queued', 'running'].includes(list.at(-1)!.state) ? list.at(-1)!.id : '')).join(' ');
-        if (read?.key !== key || localRepo(ctx.set)) read = { key, figures: await setFigures(ctx, runs, figures) };
-        const status = await setStatus(ctx.set, runs, read.figures);
+        const status = setStatus(ctx.set, runs, await setFigures(ctx, runs, figures, seen));
         const text = options.json ? `${JSON.stringify(status)}\n` : renderStatus(status);
         await write(process.stdout, process.stdout.isTTY && !options.json ? `\x1b[H\x1b[2J${text}` : text);
         if (status.streams.every((s) => !['queued', 'running'].includes(s.state))) return;
@@ -60,18 +58,16 @@ export interface FiguresOptions {
   readonly timeoutMs: number;
 }
 
-/** The figures for setStatus: none (--no-git), undefined (read there, from the local repository), or from jobs on the hosts. */
-async function setFigures(ctx: Pick<SetContext, 'client' | 'set'>, runs: Map<string, JobRecord[]>, options: FiguresOptions): Promise<ReadonlyMap<string, StreamFigures> | undefined> {
+/** The figures for setStatus: none (--no-git), read from the local repository here, or from jobs on the hosts. */
+async function setFigures(ctx: Pick<SetContext, 'client' | 'set'>, runs: Map<string, JobRecord[]>, options: FiguresOptions, seen?: FiguresSeen): Promise<ReadonlyMap<string, StreamFigures>> {
   if (!options.git) return new Map();
-  if (localRepo(ctx.set)) return undefined;
-  const { hostFigures } = await import('./git-figures.js');
-  return hostFigures(ctx, runs, options.timeoutMs);
+  return localRepo(ctx.set) ? localFigures(ctx.set) : hostFigures(ctx, runs, options.timeoutMs, seen);
 }
 
 /** Prints the set's status once (a table, or JSON). */
 export async function printSetStatus(ctx: Pick<SetContext, 'client' | 'set'>, json: boolean, figures: FiguresOptions = { git: true, timeoutMs: DEFAULT_GIT_TIMEOUT_MS }): Promise<void> {
   const runs = await streamRuns(ctx);
-  const status = await setStatus(ctx.set, runs, await setFigures(ctx, runs, figures));
+  const status = setStatus(ctx.set, runs, await setFigures(ctx, runs, figures));
   if (json) return printJson(status);
   await write(process.stdout, renderStatus(status));
 }

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { AgentResult, JobRecord } from '@kingly/cmd';
-import { conflictsBetween, gitMaybe, lines } from './git.js';
 import type { StreamFigures } from './git-figures.js';
 import type { StreamSet } from './stream-set.js';
-import { localRepo, streamWorktree } from './context.js';
+import { streamWorktree } from './context.js';
 
 /** The agent's figures of a stream: its runs' added up, the rest from the newest run that has it. */
 export interface StreamAgent {
@@ -71,29 +69,12 @@ export function streamAgent(runs: readonly JobRecord[]): StreamAgent {
   };
 }
 
-/** Git figures of a stream's branch against the base, read from the repository (not from any checkout); null when the branch is not there yet or the repository is a URL. */
-export async function streamGit(set: StreamSet, branch: string): Promise<StreamGit | null> {
-  const repo = localRepo(set);
-  if (!repo || !existsSync(repo)) return null;
-  const tip = await gitMaybe(repo, 'rev-parse', '--verify', '-q', `refs/heads/${branch}`);
-  const base = await gitMaybe(repo, 'rev-parse', '--verify', '-q', `${set.base}^{commit}`);
-  if (!tip || !base) return null;
-  const counts = await gitMaybe(repo, 'rev-list', '--left-right', '--count', `${base}...${tip}`);
-  const [behind, ahead] = (counts ?? '0\t0').split(/\s+/).map(Number);
-  const changed = lines(await gitMaybe(repo, 'diff', '--name-only', `${base}...${tip}`));
-  return { ahead: ahead ?? 0, behind: behind ?? 0, filesChanged: changed.length, conflicts: await conflictsBetween(repo, base, tip) };
-}
-
-/**
- * The set's status. `figures`: each stream's git figures when they were read elsewhere (a URL
- * set's, from jobs on its hosts; an empty map for none); without it they are read from the local repository.
- */
-export async function setStatus(set: StreamSet, runs: Map<string, JobRecord[]>, figures?: ReadonlyMap<string, StreamFigures>): Promise<SetStatus> {
-  const streams = await Promise.all(
-    set.streams.map(async (entry): Promise<StreamStatus> => {
+/** The set's status; `figures`: each stream's git figures (git-figures.ts; a stream not in it has none). */
+export function setStatus(set: StreamSet, runs: Map<string, JobRecord[]>, figures: ReadonlyMap<string, StreamFigures>): SetStatus {
+  const streams = set.streams.map((entry): StreamStatus => {
       const list = runs.get(entry.stream) ?? [];
       const newest = list.at(-1);
-      const known = figures ? (figures.get(entry.stream) ?? { git: null }) : { git: await streamGit(set, entry.branch) };
+      const known = figures.get(entry.stream) ?? { git: null };
       return {
         stream: entry.stream,
         branch: entry.branch,
@@ -106,8 +87,7 @@ export async function setStatus(set: StreamSet, runs: Map<string, JobRecord[]>, 
         git: known.git,
         ...(known.note !== undefined ? { gitNote: known.note } : {}),
       };
-    }),
-  );
+  });
   return {
     name: set.name,
     base: set.base,
