@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness.js';
 
@@ -23,6 +24,17 @@ describe('one concurrency over the queue and the host queue', () => {
     expect(worker.hostQueue).toBeDefined();
     const running = join(dir, 'running');
     const order = join(dir, 'order');
+    // Jobs handed back (active → waiting): a fetch already under way when the slots filled. Bounded,
+    // not a loop: the BullMQ workers are paused while the slots are full.
+    const handedBack: string[] = [];
+    const events = ['commands', worker.hostQueue!].map((queue) => {
+      const queueEvents = new QueueEvents(queue, { connection: { url: h.redisUrl }, prefix: h.prefix });
+      queueEvents.on('waiting', ({ jobId, prev }) => {
+        if (prev === 'active') handedBack.push(jobId);
+      });
+      return queueEvents;
+    });
+    await Promise.all(events.map((e) => e.waitUntilReady()));
     // Each job notes "<id> <jobs running with it>" (as its processes see them), then works a while.
     const command = `mkdir -p ${running}; touch ${running}/$KINGLY_JOB_ID; echo "$KINGLY_JOB_ID $(ls ${running} | wc -l)" >> ${order}; sleep 1.5; rm ${running}/$KINGLY_JOB_ID`;
     const specs = Array.from({ length: 4 }, () => ({ command }));
@@ -45,8 +57,11 @@ describe('one concurrency over the queue and the host queue', () => {
     } finally {
       ended = true;
       await sampling;
+      await Promise.all(events.map((e) => e.close()));
     }
     expect(maxRunning).toBe(2);
+    // A few per freed slot (both workers fetch for it; about one a job here), not the hundreds of a loop.
+    expect(handedBack.length, `jobs handed back: ${handedBack.join(', ')}`).toBeLessThanOrEqual(3 * ids.length);
     const lines = readFileSync(order, 'utf8').trim().split('\n').map((l) => l.split(' '));
     expect(lines.map(([id]) => id).sort()).toEqual([...ids].sort());
     expect(Math.max(...lines.map(([, together]) => Number(together)))).toBeLessThanOrEqual(2);
