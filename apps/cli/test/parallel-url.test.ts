@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { git, makeRepo, waitFor, type TestRepo } from '@kingly/testing';
-import { kingly } from './helpers.js';
+import { execa } from 'execa';
+import { kingly, KINGLY_BIN } from './helpers.js';
 import { hostsSetup } from './host-workers.js';
 
 // A stream set of a URL repository: a bare repository served as a file:// URL is the remote, and
@@ -166,6 +167,14 @@ describe('a stream set of a URL repository', () => {
     expect(busy.stderr).toContain(`kingly: git figures of later/1 on ${stream.host} unknown: job `);
     // The one before it is init's (-f prints the status), done on the host.
     expect(await statusJobs('later')).toEqual(['cancelled@null', `succeeded@${stream.host}`]);
+    // Ctrl-C while status waits: its job is taken back too, exit 130.
+    const waiting = execa(process.execPath, [KINGLY_BIN, 'parallel', 'status', 'later', '--git-timeout', '120s'], { env, extendEnv: false, cwd: tmp.path, reject: false, timeout: 120_000 });
+    const figuresJob = await waitFor(async () => (await client.listJobs({ limit: 1000 })).find((j) => j.name?.startsWith('parallel status later ') && j.state === 'queued'), { timeoutMs: 60_000, message: 'the figures job of the waiting status was queued' });
+    waiting.kill('SIGINT');
+    const interrupted = await waiting;
+    expect(interrupted.exitCode, String(interrupted.stderr)).toBe(130);
+    expect(interrupted.stderr).toContain('kingly: interrupted; the git jobs not done were taken back');
+    expect((await client.getJob(figuresJob.id)).state).toBe('cancelled');
     for (const id of sleeps) await client.cancel(id, { graceMs: 1000 });
 
     // No worker of its host up: no job is queued at all, the figures are unknown at once, and why is said.
@@ -174,7 +183,7 @@ describe('a stream set of a URL repository', () => {
     expect(down.streams[0]).toMatchObject({ state: 'succeeded', git: null, gitNote: `no worker of host '${stream.host}' is up` });
     expect(down.stderr).toContain(`kingly: git figures of later/1 on ${stream.host} unknown: no worker of host '${stream.host}' is up`);
     expect(down.ms, 'status did not wait for the 60 s of --git-timeout').toBeLessThan(30_000);
-    expect(await statusJobs('later')).toEqual(['cancelled@null', `succeeded@${stream.host}`]);
+    expect(await statusJobs('later')).toEqual(['cancelled@null', 'cancelled@null', `succeeded@${stream.host}`]);
     expect((await statusOf('later', '--no-git')).streams[0]).toMatchObject({ git: null });
     const news = pushToBase('news for later', { 'later-base.txt': 'new\n' });
     const syncing = kingly(['parallel', 'sync', 'later', '--rebase', '--json'], env, { cwd: tmp.path, timeoutMs: 180_000 });

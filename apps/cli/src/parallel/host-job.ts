@@ -1,4 +1,7 @@
 import type { JobRecord } from '@kingly/cmd';
+import { ExitRequest } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { interruptSignal } from '../interrupt.js';
 import { write } from '../output/write.js';
 import type { SetContext } from './context.js';
 
@@ -40,31 +43,42 @@ export async function runHostJobs(ctx: SetContext, jobs: readonly HostJob[]): Pr
 /**
  * Like runHostJobs, for answers that are worth only a short wait: a job whose host has no worker up
  * is not queued, and one not done within `timeoutMs` is cancelled (removed while still queued).
- * Such a job's place holds why it has no result.
+ * Such a job's place holds why it has no result. Ctrl-C takes the jobs back too, then exits 130.
  */
 export async function runHostJobsWithin(ctx: Pick<SetContext, 'client'>, jobs: readonly HostJob[], timeoutMs: number): Promise<Array<HostJobResult | { readonly unknown: string }>> {
   const { takesFrom, formatDuration } = await import('@kingly/cmd/lite');
-  const workers = await ctx.client.listWorkers();
-  const out: Array<HostJobResult | { unknown: string } | string> = [];
-  for (const job of jobs) {
-    const queue = await hostJobQueue(job);
-    if (workers.some((w) => w.alive && takesFrom(w, queue))) out.push(await enqueueHostJob(ctx, job));
-    else out.push({ unknown: job.home.host ? `no worker of host '${job.home.host}' is up` : `no worker takes from queue '${queue}'` });
+  // Ctrl-C: the jobs are taken back as on a timeout, then the command ends (130).
+  const interrupt = interruptSignal();
+  try {
+    const workers = await ctx.client.listWorkers();
+    const out: Array<HostJobResult | { unknown: string } | string> = [];
+    for (const job of jobs) {
+      const queue = await hostJobQueue(job);
+      if (workers.some((w) => w.alive && takesFrom(w, queue))) out.push(await enqueueHostJob(ctx, job));
+      else out.push({ unknown: job.home.host ? `no worker of host '${job.home.host}' is up` : `no worker takes from queue '${queue}'` });
+    }
+    const ids = out.filter((x) => typeof x === 'string');
+    const ended = new Map<string, JobRecord>();
+    await ctx.client.waitForJobs(ids, { timeoutMs, signal: interrupt.signal, onEach: (record) => ended.set(record.id, record) }).catch(async (error: unknown) => {
+      const { ErrorCodes, KinglyError } = await import('@kingly/cmd/lite');
+      if (!(error instanceof KinglyError && error.code === ErrorCodes.TIMEOUT)) throw error;
+    });
+    const results = await Promise.all(out.map(async (x) => {
+      if (typeof x !== 'string') return x;
+      const record = ended.get(x);
+      if (record) return readResult(ctx, record);
+      const { action } = await ctx.client.cancel(x, { wait: false });
+      if (action === 'already-ended') return readResult(ctx, await ctx.client.getJob(x));
+      return { unknown: `job ${x} was not done within ${formatDuration(timeoutMs)} (${action === 'removed' ? 'removed from its queue' : 'cancelled'})` };
+    }));
+    if (interrupt.signal.aborted) {
+      await write(process.stderr, 'kingly: interrupted; the git jobs not done were taken back\n');
+      throw new ExitRequest(ExitCode.INTERRUPTED);
+    }
+    return results;
+  } finally {
+    interrupt.dispose();
   }
-  const ids = out.filter((x) => typeof x === 'string');
-  const ended = new Map<string, JobRecord>();
-  await ctx.client.waitForJobs(ids, { timeoutMs, onEach: (record) => ended.set(record.id, record) }).catch(async (error: unknown) => {
-    const { ErrorCodes, KinglyError } = await import('@kingly/cmd/lite');
-    if (!(error instanceof KinglyError && error.code === ErrorCodes.TIMEOUT)) throw error;
-  });
-  return Promise.all(out.map(async (x) => {
-    if (typeof x !== 'string') return x;
-    const record = ended.get(x);
-    if (record) return readResult(ctx, record);
-    const { action } = await ctx.client.cancel(x, { wait: false });
-    if (action === 'already-ended') return readResult(ctx, await ctx.client.getJob(x));
-    return { unknown: `job ${x} was not done within ${formatDuration(timeoutMs)} (${action === 'removed' ? 'removed from its queue' : 'cancelled'})` };
-  }));
 }
 
 async function hostJobQueue(job: HostJob): Promise<string> {
