@@ -7,10 +7,11 @@ import { createApiHarness, fixturePath, waitForState, type ApiHarness } from './
 
 describe('Bull Board at /board', () => {
   let h: ApiHarness;
+  let hostQueue: string | undefined;
   const dir = tempDir('kingly-api-board');
   beforeAll(async () => {
     h = await createApiHarness('api-board', { boardLogLines: 3 });
-    await h.startWorker();
+    ({ hostQueue } = await h.startWorker());
   });
   afterAll(async () => {
     await h.close();
@@ -40,7 +41,9 @@ describe('Bull Board at /board', () => {
       },
       { message: 'the board to list both queues' },
     );
-    expect(names).toEqual(['commands', 'later']);
+    // The worker's host queue (<queue>@<host>) is a queue of kingly's too.
+    expect(hostQueue).toBeDefined();
+    expect(names).toEqual(['commands', hostQueue!, 'later'].sort());
   });
 
   it("a job's page shows its command (secrets hidden), its live process figures (readable) and the tail of its output", async () => {
