@@ -6,8 +6,10 @@ import { createWorker, type KinglyWorker } from '../src/create-worker.js';
 import type { WorkerOptions } from '../src/worker-options.js';
 import { createHarness } from './harness.js';
 
-// Short intervals so a failing heartbeat (half of its 3-interval key life) shows within a second.
-const fast = { concurrency: 2, heartbeatMs: 200, sampleIntervalMs: 200, reapIntervalMs: 200, shutdownGraceMs: 1000 } satisfies Partial<WorkerOptions>;
+// Short intervals so a failing heartbeat (half of the key's life) shows within 1.5 s. The key lives
+// 3 s, not 3 intervals: on a loaded machine a 600 ms gap between beats is ordinary, and past the key's
+// life the worker rightly ends its own jobs worker-lost (fencing), which is not what these tests check.
+const fast = { concurrency: 2, heartbeatMs: 200, heartbeatTtlMs: 3000, sampleIntervalMs: 200, reapIntervalMs: 200, shutdownGraceMs: 1000 } satisfies Partial<WorkerOptions>;
 
 /** A worker whose own log is kept in `lines`. */
 async function loggedWorker(options: WorkerOptions): Promise<{ worker: KinglyWorker; lines: string[]; logged: (re: RegExp, what: string) => Promise<string> }> {
